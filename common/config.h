@@ -1,0 +1,40 @@
+// The daemon's settings, read once from the environment at start.
+//
+// Parsing is a pure function of a lookup so tests can feed it any
+// environment; a bad value is a startup error that names the variable and
+// the accepted range, never a silent fallback to the default.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct Config {
+    std::string host = "127.0.0.1";
+    uint32_t port = 4017;  // 0 binds an ephemeral port (tests use it)
+    std::string api_key;   // empty: no authentication
+    std::string codex_bin = "codex";
+    std::string codex_model;  // empty: codex's own default
+    std::string codex_home;   // empty: codex's default ($HOME/.codex)
+    std::string workdir = "/tmp/codex-work";
+    std::string executor_path;  // empty: found beside the supervisor
+    std::vector<std::string> pass_env;
+    uint32_t timeout_ms = 180000;
+    uint32_t max_body_bytes = 2097152;
+    uint32_t max_header_bytes = 16384;
+    uint32_t header_timeout_ms = 10000;
+    uint32_t body_timeout_ms = 30000;
+    uint32_t idle_timeout_ms = 15000;
+    uint32_t max_connections = 256;
+    uint32_t max_concurrency = 1;
+    uint32_t max_queue = 32;
+    uint32_t shutdown_grace_ms = 30000;
+    uint32_t sse_keepalive_ms = 15000;
+};
+
+using EnvLookup = const char *(*)(const char *name, void *ctx);
+
+// Fills cfg from the environment; on failure returns false and sets error.
+bool config_load(EnvLookup lookup, void *ctx, Config &cfg, std::string &error);
+
+// The real process environment, for config_load.
+const char *config_getenv(const char *name, void *ctx);

@@ -1,0 +1,136 @@
+#include "common/ipc_messages.h"
+
+namespace ipc {
+namespace {
+
+class Builder {
+public:
+    Builder &u8(uint8_t v) { return le(v, 1); }
+    Builder &u32(uint32_t v) { return le(v, 4); }
+    Builder &u64(uint64_t v) { return le(v, 8); }
+    Builder &str(const std::string &s) {
+        u32(static_cast<uint32_t>(s.size()));
+        out_ += s;
+        return *this;
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    Builder &le(uint64_t v, int n) {
+        for (int i = 0; i < n; i++) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+        return *this;
+    }
+    std::string out_;
+};
+
+// Every getter leaves the reader failed once anything is short; finish()
+// also demands that nothing is left over.
+class Reader {
+public:
+    explicit Reader(const std::string &p) : p_(p) {}
+    uint8_t u8() { return static_cast<uint8_t>(le(1)); }
+    uint32_t u32() { return static_cast<uint32_t>(le(4)); }
+    uint64_t u64() { return le(8); }
+    std::string str() {
+        uint32_t n = u32();
+        if (!ok_ || n > p_.size() - pos_) {
+            ok_ = false;
+            return {};
+        }
+        std::string s = p_.substr(pos_, n);
+        pos_ += n;
+        return s;
+    }
+    bool finish() const { return ok_ && pos_ == p_.size(); }
+
+private:
+    uint64_t le(size_t n) {
+        if (!ok_ || p_.size() - pos_ < n) {
+            ok_ = false;
+            return 0;
+        }
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v |= static_cast<uint64_t>(static_cast<unsigned char>(p_[pos_ + i])) << (8 * i);
+        pos_ += n;
+        return v;
+    }
+    const std::string &p_;
+    size_t pos_ = 0;
+    bool ok_ = true;
+};
+
+}  // namespace
+
+const char *outcome_name(Outcome o) {
+    switch (o) {
+    case Outcome::Ok: return "ok";
+    case Outcome::ModelFailed: return "model_failed";
+    case Outcome::BackendFailed: return "backend_failed";
+    case Outcome::Timeout: return "timeout";
+    case Outcome::Cancelled: return "cancelled";
+    case Outcome::SpawnFailed: return "spawn_failed";
+    }
+    return "unknown";
+}
+
+std::string encode(const ReadyMsg &m) { return Builder().u32(m.pid).str(m.backend).take(); }
+std::string encode(const JobMsg &m) {
+    return Builder().u32(m.timeout_ms).str(m.model).str(m.prompt).take();
+}
+std::string encode(const TextMsg &m) { return Builder().str(m.text).take(); }
+std::string encode(const UsageMsg &m) {
+    return Builder()
+        .u64(m.input_tokens)
+        .u64(m.cached_input_tokens)
+        .u64(m.output_tokens)
+        .u64(m.reasoning_tokens)
+        .take();
+}
+std::string encode(const DoneMsg &m) {
+    return Builder()
+        .u8(static_cast<uint8_t>(m.outcome))
+        .u32(static_cast<uint32_t>(m.exit_status))
+        .u32(m.backend_ms)
+        .str(m.detail)
+        .take();
+}
+
+bool decode(const std::string &payload, ReadyMsg &m) {
+    Reader r(payload);
+    m.pid = r.u32();
+    m.backend = r.str();
+    return r.finish();
+}
+bool decode(const std::string &payload, JobMsg &m) {
+    Reader r(payload);
+    m.timeout_ms = r.u32();
+    m.model = r.str();
+    m.prompt = r.str();
+    return r.finish();
+}
+bool decode(const std::string &payload, TextMsg &m) {
+    Reader r(payload);
+    m.text = r.str();
+    return r.finish();
+}
+bool decode(const std::string &payload, UsageMsg &m) {
+    Reader r(payload);
+    m.input_tokens = r.u64();
+    m.cached_input_tokens = r.u64();
+    m.output_tokens = r.u64();
+    m.reasoning_tokens = r.u64();
+    return r.finish();
+}
+bool decode(const std::string &payload, DoneMsg &m) {
+    Reader r(payload);
+    uint8_t o = r.u8();
+    m.exit_status = static_cast<int32_t>(r.u32());
+    m.backend_ms = r.u32();
+    m.detail = r.str();
+    if (o > static_cast<uint8_t>(Outcome::SpawnFailed)) return false;
+    m.outcome = static_cast<Outcome>(o);
+    return r.finish();
+}
+
+}  // namespace ipc

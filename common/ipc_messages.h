@@ -1,0 +1,69 @@
+// The typed message set between supervisor and executor.
+//
+// Like OpenSMTPD's mproc: a builder per message, and a reader per message
+// that fails on a short payload, an oversized string, or leftover bytes.
+// The executor -> supervisor events are backend-neutral (text, a finished
+// message, usage, an outcome) so that a backend other than `codex exec` can
+// produce them without the supervisor noticing.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "common/ipc_frame.h"
+
+namespace ipc {
+
+struct ReadyMsg {
+    uint32_t pid = 0;
+    std::string backend;  // e.g. "codex-exec"
+};
+
+struct JobMsg {
+    uint32_t timeout_ms = 0;
+    std::string model;   // empty: the backend's default
+    std::string prompt;
+};
+
+struct TextMsg {  // TextDelta and Message share this shape
+    std::string text;
+};
+
+struct UsageMsg {
+    uint64_t input_tokens = 0;
+    uint64_t cached_input_tokens = 0;
+    uint64_t output_tokens = 0;
+    uint64_t reasoning_tokens = 0;
+};
+
+enum class Outcome : uint8_t {
+    Ok = 0,
+    ModelFailed = 1,   // the model provider failed the turn
+    BackendFailed = 2, // codex exited badly or ended without a result
+    Timeout = 3,
+    Cancelled = 4,
+    SpawnFailed = 5,   // codex could not be started at all
+};
+const char *outcome_name(Outcome o);
+
+struct DoneMsg {
+    Outcome outcome = Outcome::Ok;
+    int32_t exit_status = 0;   // exit code, or -signal
+    uint32_t backend_ms = 0;   // wall time the backend ran
+    std::string detail;        // for the log only; never sent to HTTP clients
+};
+
+std::string encode(const ReadyMsg &m);
+std::string encode(const JobMsg &m);
+std::string encode(const TextMsg &m);
+std::string encode(const UsageMsg &m);
+std::string encode(const DoneMsg &m);
+
+bool decode(const std::string &payload, ReadyMsg &m);
+bool decode(const std::string &payload, JobMsg &m);
+bool decode(const std::string &payload, TextMsg &m);
+bool decode(const std::string &payload, UsageMsg &m);
+bool decode(const std::string &payload, DoneMsg &m);
+// Cancel carries nothing; a non-empty payload is a protocol error.
+inline bool decode_empty(const std::string &payload) { return payload.empty(); }
+
+}  // namespace ipc

@@ -1,0 +1,44 @@
+#include "executor/hardening.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace {
+
+bool fail(std::string &error, const char *what) {
+    error = std::string(what) + ": " + strerror(errno);
+    return false;
+}
+
+// Keeps 0-2 (pointed at /dev/null or the log) and keep_fd; closes the rest.
+void close_other_fds(int keep_fd) {
+    if (keep_fd > 3) close_range(3, static_cast<unsigned>(keep_fd - 1), 0);
+    close_range(static_cast<unsigned>(keep_fd + 1), ~0u, 0);
+}
+
+}  // namespace
+
+bool executor_harden(pid_t supervisor_pid, int keep_fd, std::string &error) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return fail(error, "PR_SET_PDEATHSIG");
+    // The supervisor may have died before PDEATHSIG was armed.
+    if (supervisor_pid > 0 && getppid() != supervisor_pid) {
+        errno = ESRCH;
+        return fail(error, "supervisor gone");
+    }
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return fail(error, "PR_SET_CHILD_SUBREAPER");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail(error, "PR_SET_NO_NEW_PRIVS");
+    struct rlimit no_core = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &no_core) != 0) return fail(error, "RLIMIT_CORE");
+    umask(077);
+    close_other_fds(keep_fd);
+    // A dead peer must be an error return from write, not a signal.
+    signal(SIGPIPE, SIG_IGN);
+    return true;
+}

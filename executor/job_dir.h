@@ -1,0 +1,10 @@
+// A fresh private directory per job, so that no job sees another's files.
+#pragma once
+#include <string>
+
+// Creates base (0700) if missing; refuses a base that is not a directory.
+bool job_dir_prepare_base(const std::string &base, std::string &error);
+// mkdtemp under base: an unpredictable name, mode 0700, owned by us.
+bool job_dir_create(const std::string &base, std::string &path, std::string &error);
+// Removes the directory and everything below it, never following links.
+bool job_dir_remove(const std::string &path);

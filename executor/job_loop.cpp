@@ -1,0 +1,104 @@
+#include "executor/job_loop.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include "common/ipc_messages.h"
+#include "common/log.h"
+#include "executor/job_dir.h"
+#include "executor/process_tree.h"
+
+namespace {
+
+class IpcJobChannel final : public JobChannel {
+public:
+    IpcJobChannel(ControlChannel &ctl, uint64_t job_id) : ctl_(ctl), job_id_(job_id) {}
+    int control_fd() const override { return ctl_.fd(); }
+    bool control_ready() override;
+    void text_delta(std::string_view t) override { send(ipc::MsgType::TextDelta, ipc::encode(ipc::TextMsg{std::string(t)})); }
+    void message(std::string_view t) override { send(ipc::MsgType::Message, ipc::encode(ipc::TextMsg{std::string(t)})); }
+    void usage(const ipc::UsageMsg &u) override { send(ipc::MsgType::Usage, ipc::encode(u)); }
+    bool supervisor_gone() const { return gone_; }
+    bool protocol_error() const { return protocol_error_; }
+
+private:
+    void send(ipc::MsgType t, const std::string &payload) {
+        if (!gone_ && !ctl_.send(t, job_id_, payload)) gone_ = true;
+    }
+    ControlChannel &ctl_;
+    uint64_t job_id_;
+    bool gone_ = false, cancelled_ = false, protocol_error_ = false;
+};
+
+bool IpcJobChannel::control_ready() {
+    if (!ctl_.read_available()) gone_ = true;
+    ipc::FrameHeader h;
+    std::string payload;
+    ipc::FrameStatus st;
+    while ((st = ctl_.next(h, payload)) == ipc::FrameStatus::Complete) {
+        // Only a Cancel may arrive mid-job; a Cancel for an older job is stale.
+        if (h.type != ipc::MsgType::Cancel || !ipc::decode_empty(payload)) {
+            protocol_error_ = gone_ = true;
+        } else if (h.job_id == job_id_) {
+            cancelled_ = true;
+        }
+    }
+    if (st == ipc::FrameStatus::Corrupt) protocol_error_ = gone_ = true;
+    return cancelled_ || gone_;
+}
+
+// Runs one job and reports its end. Returns false when the executor must exit.
+bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, uint64_t job_id,
+             const std::string &payload, int &exit_code) {
+    ipc::JobMsg job;
+    if (!ipc::decode(payload, job)) {
+        exit_code = 2;
+        return false;
+    }
+    IpcJobChannel ch(ctl, job_id);
+    ipc::DoneMsg done;
+    std::string dir, error;
+    if (!job_dir_create(opts.workdir, dir, error)) {
+        done.outcome = ipc::Outcome::SpawnFailed;
+        done.detail = error;
+    } else {
+        done = backend.run(job, dir, ch);
+    }
+    // Whatever the job left running (a daemonised helper, a stuck
+    // grandchild) ends with it.
+    process_tree_terminate(opts.kill_grace_ms);
+    if (!job_dir_remove(dir))
+        LogLine("executor", "error", "job directory not removed").kv("job", job_id).emit();
+    if (ch.protocol_error()) {
+        exit_code = 2;
+        return false;
+    }
+    if (ch.supervisor_gone() || !ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done))) {
+        exit_code = 0;
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int job_loop_run(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts) {
+    ipc::ReadyMsg ready{static_cast<uint32_t>(getpid()), backend.name()};
+    if (!ctl.send(ipc::MsgType::Ready, 0, ipc::encode(ready))) return 0;
+    for (;;) {
+        struct pollfd p = {ctl.fd(), POLLIN, 0};
+        if (poll(&p, 1, -1) < 0) continue;
+        bool open = ctl.read_available();
+        ipc::FrameHeader h;
+        std::string payload;
+        ipc::FrameStatus st;
+        while ((st = ctl.next(h, payload)) == ipc::FrameStatus::Complete) {
+            if (h.type == ipc::MsgType::Cancel) continue;  // the job already ended
+            if (h.type != ipc::MsgType::Job) return 2;
+            int code = 0;
+            if (!run_job(ctl, backend, opts, h.job_id, payload, code)) return code;
+        }
+        if (st == ipc::FrameStatus::Corrupt) return 2;
+        if (!open) return 0;
+    }
+}

@@ -1,0 +1,33 @@
+// The supervisor's one context: everything the event loop's callbacks reach.
+// There is no other mutable global state.
+#pragma once
+#include <uv.h>
+
+#include <string>
+#include <unordered_set>
+
+#include "common/config.h"
+#include "supervisor/api_keys.h"
+
+class HttpConnection;
+class Scheduler;
+
+struct App {
+    uv_loop_t *loop = nullptr;
+    Config cfg;
+    ApiKeys keys;
+    std::string executor_path;
+    std::string codex_home;  // where codex keeps its login
+    bool codex_login_found = false;
+    Scheduler *scheduler = nullptr;
+    std::unordered_set<HttpConnection *> connections;
+    uv_tcp_t listener;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t grace_timer;
+    bool draining = false;
+    bool executors_stopping = false;
+    uint64_t started_ms = 0;
+};
+
+// Shutdown progress: called whenever a job ends or an executor stops.
+void app_jobs_changed(App &app);

@@ -1,0 +1,20 @@
+// POST /v1/chat/completions.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "supervisor/http_connection.h"
+#include "supervisor/openai_error.h"
+#include "supervisor/prompt.h"
+
+struct ChatRequest {
+    std::string model;
+    bool stream = false;
+    bool include_usage = false;
+    std::vector<Turn> turns;
+};
+
+// Parses and validates a request body; on failure fills err (a 400).
+bool chat_request_parse(const std::string &body, ChatRequest &out, ApiError &err);
+
+void handle_chat_completions(HttpConnection &c);

@@ -1,0 +1,21 @@
+#include "supervisor/codex_login.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+std::string codex_home_resolve(const std::string &configured) {
+    if (!configured.empty()) return configured;
+    const char *home = getenv("HOME");
+    return std::string(home ? home : "") + "/.codex";
+}
+
+bool codex_login_present(const std::string &codex_home) {
+    struct stat st;
+    return stat((codex_home + "/auth.json").c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+const char *codex_login_hint() {
+    return "No Codex login found. Run `codex login` as the user the proxy runs as (or set CODEX_HOME to a "
+           "directory holding auth.json), then retry; no restart is needed.";
+}

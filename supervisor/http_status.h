@@ -1,0 +1,2 @@
+#pragma once
+const char *http_status_text(int status);

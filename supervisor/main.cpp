@@ -1,0 +1,98 @@
+// codex-proxyd: an OpenAI-compatible HTTP API in front of the Codex CLI.
+#include <http_parser.h>
+#include <signal.h>
+#include <sodium.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "common/log.h"
+#include "supervisor/app.h"
+#include "supervisor/codex_login.h"
+#include "supervisor/executor_path.h"
+#include "supervisor/lifecycle.h"
+#include "supervisor/scheduler.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: codex-proxyd [--help] [--version]\n"
+    "\n"
+    "Serves an OpenAI-compatible API on HOST:PORT (default 127.0.0.1:4017) and\n"
+    "answers each request with a `codex exec` run. It is configured only through\n"
+    "the environment; README.md lists every setting. Main ones:\n"
+    "  PORT, HOST                    where to listen\n"
+    "  CODEX_PROXY_API_KEY           bearer key required on /v1/* when set\n"
+    "  CODEX_BIN, CODEX_MODEL        which codex to run, and with which model\n"
+    "  CODEX_PROXY_MAX_CONCURRENCY   executors (codex runs at once), default 1\n"
+    "  CODEX_PROXY_TIMEOUT_MS        time limit of one request, default 180000\n";
+
+bool setup(App &app, std::string &error) {
+    if (!config_load(config_getenv, nullptr, app.cfg, error)) return false;
+    app.executor_path = executor_path_find(app.cfg.executor_path);
+    if (access(app.executor_path.c_str(), X_OK) != 0) {
+        error = "executor not found at " + app.executor_path + " (set CODEX_PROXY_EXECUTOR)";
+        return false;
+    }
+    if (!app.cfg.api_key.empty()) app.keys.add(app.cfg.api_key);
+    app.codex_home = codex_home_resolve(app.cfg.codex_home);
+    // http-parser's own limit (a process-wide setting) stays above ours so
+    // that ours decides, and answers 431.
+    http_parser_set_max_header_size(std::max<uint32_t>(80 * 1024, app.cfg.max_header_bytes * 2 + 1024));
+    return true;
+}
+
+void log_start(const App &app) {
+    LogLine("supervisor", "info", "starting")
+        .kv("version", CODEX_PROXY_VERSION)
+        .kv("executors", app.cfg.max_concurrency)
+        .kv("queue", app.cfg.max_queue)
+        .kv("auth", app.keys.enabled() ? "api_key" : "none")
+        .kv("codex_bin", app.cfg.codex_bin)
+        .kv("model", app.cfg.codex_model.empty() ? "(codex default)" : app.cfg.codex_model)
+        .emit();
+    if (!codex_login_present(app.codex_home))
+        LogLine("supervisor", "warn", codex_login_hint()).kv("codex_home", app.codex_home).emit();
+}
+
+void close_everything(uv_loop_t *loop) {
+    uv_walk(loop, [](uv_handle_t *h, void *) { if (!uv_is_closing(h)) uv_close(h, nullptr); }, nullptr);
+    uv_run(loop, UV_RUN_DEFAULT);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--version")) return printf("codex-proxyd %s\n", CODEX_PROXY_VERSION), 0;
+        if (!strcmp(argv[i], "--help")) return fputs(kUsage, stdout), 0;
+        return fputs(kUsage, stderr), 64;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (sodium_init() < 0) return 1;
+    App app;
+    std::string error;
+    if (!setup(app, error)) {
+        LogLine("supervisor", "error", "cannot start").kv("error", error).emit();
+        return 2;
+    }
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    app.loop = &loop;
+    app.started_ms = uv_now(&loop);
+    log_start(app);
+    Scheduler scheduler(app);
+    app.scheduler = &scheduler;
+    if (!lifecycle_listen(app)) {
+        close_everything(&loop);
+        return 1;
+    }
+    lifecycle_watch_signals(app);
+    scheduler.start();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    close_everything(&loop);
+    uv_loop_close(&loop);
+    return 0;
+}

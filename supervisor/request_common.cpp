@@ -1,0 +1,81 @@
+#include "supervisor/request_common.h"
+
+#include <cstring>
+
+#include "supervisor/prompt.h"
+
+bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err) {
+    root = cJSON_ParseWithLength(body.data(), body.size());
+    if (cJSON_IsObject(root)) return true;
+    cJSON_Delete(root);
+    root = nullptr;
+    err = api_error_invalid(
+        "We could not parse the JSON body of your request. The body must be a JSON object.", "",
+        "invalid_json");
+    return false;
+}
+
+bool parse_model(const cJSON *root, std::string &model, ApiError &err) {
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "model");
+    if (!cJSON_IsString(m) || !*m->valuestring) {
+        err = api_error_invalid("you must provide a model parameter", "model", "missing_required_parameter");
+        return false;
+    }
+    model = m->valuestring;
+    return true;
+}
+
+bool parse_stream(const cJSON *root, bool &stream, ApiError &err) {
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "stream");
+    if (!s || cJSON_IsNull(s)) return true;
+    if (!cJSON_IsBool(s)) {
+        err = api_error_invalid("'stream' must be a boolean.", "stream", "invalid_type");
+        return false;
+    }
+    stream = cJSON_IsTrue(s);
+    return true;
+}
+
+bool content_text(const cJSON *content, const char *const *allowed, const std::string &param,
+                  std::string &out, ApiError &err) {
+    if (cJSON_IsString(content)) {
+        out = content->valuestring;
+        return true;
+    }
+    if (!cJSON_IsArray(content)) {
+        err = api_error_invalid("'" + param + "' must be a string or an array of content parts.",
+                                param, "invalid_type");
+        return false;
+    }
+    int i = 0;
+    for (const cJSON *part = content->child; part; part = part->next, i++) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(part, "type");
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(part, "text");
+        bool known = false;
+        for (const char *const *a = allowed; *a && cJSON_IsString(type); a++) known |= strcmp(type->valuestring, *a) == 0;
+        std::string p = param + "[" + std::to_string(i) + "]";
+        if (!known) {
+            std::string t = cJSON_IsString(type) ? type->valuestring : "(missing)";
+            err = api_error_invalid("Content part type '" + t + "' is not supported by codex-proxy.",
+                                    p + ".type", "unsupported_content_type");
+            return false;
+        }
+        if (!cJSON_IsString(text)) {
+            err = api_error_invalid("'" + p + ".text' must be a string.", p + ".text", "invalid_type");
+            return false;
+        }
+        if (!out.empty()) out += "\n";
+        out += text->valuestring;
+    }
+    return true;
+}
+
+bool check_prompt_size(const std::string &prompt, const char *param, ApiError &err) {
+    size_t n = utf8_char_count(prompt);
+    if (n <= kCodexMaxInputChars) return true;
+    err = api_error_invalid("The conversation is " + std::to_string(n) +
+                                " characters long once rendered for codex, which accepts at most " +
+                                std::to_string(kCodexMaxInputChars) + ".",
+                            param, "context_length_exceeded");
+    return false;
+}

@@ -1,0 +1,20 @@
+// Validation shared by the completion endpoints.
+#pragma once
+#include <cjson/cJSON.h>
+
+#include <string>
+
+#include "supervisor/openai_error.h"
+
+// The body must be a JSON object; err says why not.
+bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err);
+// "model": a non-empty string.
+bool parse_model(const cJSON *root, std::string &model, ApiError &err);
+// "stream": absent, null or a boolean.
+bool parse_stream(const cJSON *root, bool &stream, ApiError &err);
+// Text of a content value: a string, or an array of text parts whose types
+// are in allowed_types (comma-free list like {"text"}). param names the field.
+bool content_text(const cJSON *content, const char *const *allowed_types, const std::string &param,
+                  std::string &out, ApiError &err);
+// The prompt fits codex's input limit.
+bool check_prompt_size(const std::string &prompt, const char *param, ApiError &err);

@@ -1,0 +1,262 @@
+#include "supervisor/responses_api.h"
+
+#include <cjson/cJSON.h>
+
+#include <cstring>
+#include <ctime>
+
+#include "supervisor/completion_exchange.h"
+#include "supervisor/json_util.h"
+#include "supervisor/request_common.h"
+#include "supervisor/request_id.h"
+#include "supervisor/sse.h"
+
+namespace {
+
+const char *const kInputParts[] = {"input_text", "output_text", "text", nullptr};
+const char *const kRoles[] = {"system", "developer", "user", "assistant"};
+
+bool parse_item(const cJSON *item, int i, Turn &t, ApiError &err) {
+    std::string at = "input[" + std::to_string(i) + "]";
+    const cJSON *type = json_get(item, "type");
+    if (type && !(cJSON_IsString(type) && strcmp(type->valuestring, "message") == 0)) {
+        std::string ty = cJSON_IsString(type) ? type->valuestring : "(not a string)";
+        err = api_error_invalid("Input item type '" + ty + "' is not supported by codex-proxy.", at + ".type",
+                                "unsupported_input_item");
+        return false;
+    }
+    const cJSON *role = json_get(item, "role");
+    bool known = false;
+    for (const char *r : kRoles) known |= cJSON_IsString(role) && strcmp(role->valuestring, r) == 0;
+    if (!known) {
+        err = api_error_invalid("'" + at + ".role' must be one of user, assistant, system, developer.",
+                                at + ".role", "invalid_value");
+        return false;
+    }
+    t.role = role->valuestring;
+    return content_text(json_get(item, "content"), kInputParts, at + ".content", t.content, err);
+}
+
+bool parse_input(const cJSON *root, std::vector<Turn> &turns, ApiError &err) {
+    const cJSON *input = json_get(root, "input");
+    if (cJSON_IsString(input)) {
+        turns.push_back(Turn{"user", input->valuestring, "", "", ""});
+        return true;
+    }
+    if (!cJSON_IsArray(input) || !input->child) {
+        err = api_error_invalid("'input' must be a string or a non-empty array of input items.", "input",
+                                "invalid_value");
+        return false;
+    }
+    int i = 0;
+    for (const cJSON *item = input->child; item; item = item->next, i++) {
+        Turn t;
+        if (!cJSON_IsObject(item) || !parse_item(item, i, t, err)) {
+            if (!cJSON_IsObject(item))
+                err = api_error_invalid("'input[" + std::to_string(i) + "]' must be an object.",
+                                        "input[" + std::to_string(i) + "]", "invalid_type");
+            return false;
+        }
+        turns.push_back(std::move(t));
+    }
+    return true;
+}
+
+bool parse_instructions(const cJSON *root, ResponsesRequest &out, ApiError &err) {
+    const cJSON *ins = json_get(root, "instructions");
+    if (!ins || cJSON_IsNull(ins)) return true;
+    if (!cJSON_IsString(ins)) {
+        err = api_error_invalid("'instructions' must be a string.", "instructions", "invalid_type");
+        return false;
+    }
+    out.instructions = ins->valuestring;
+    out.has_instructions = true;
+    return true;
+}
+
+bool reject_state(const cJSON *root, ApiError &err) {
+    const cJSON *prev = json_get(root, "previous_response_id");
+    if (!prev || cJSON_IsNull(prev)) return true;
+    err = api_error_invalid("previous_response_id is not supported yet; send the whole conversation in 'input'.",
+                            "previous_response_id", "unsupported_parameter");
+    return false;
+}
+
+class ResponsesFormat final : public AnswerFormat {
+public:
+    ResponsesFormat(std::string model, const ResponsesRequest &req)
+        : id_(random_id("resp_")), msg_id_(random_id("msg_")), created_(static_cast<double>(time(nullptr))),
+          model_(std::move(model)), instructions_(req.instructions), has_instructions_(req.has_instructions) {}
+
+    std::string stream_open() override {
+        std::string out = event("response.created", with_response(response("in_progress", nullptr, "", nullptr)));
+        return out + event("response.in_progress", with_response(response("in_progress", nullptr, "", nullptr)));
+    }
+    std::string stream_text(std::string_view t) override {
+        std::string out = open_item();
+        text_.append(t);
+        cJSON *o = part_ref();
+        cJSON_AddStringToObject(o, "delta", std::string(t).c_str());
+        cJSON_AddItemToObject(o, "logprobs", cJSON_CreateArray());
+        return out + event("response.output_text.delta", o);
+    }
+    std::string stream_close(const ipc::UsageMsg &u) override {
+        std::string out = open_item();
+        cJSON *o = part_ref();
+        cJSON_AddStringToObject(o, "text", text_.c_str());
+        cJSON_AddItemToObject(o, "logprobs", cJSON_CreateArray());
+        out += event("response.output_text.done", o);
+        o = part_ref();
+        cJSON_AddItemToObject(o, "part", output_text(text_));
+        out += event("response.content_part.done", o);
+        o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "output_index", 0);
+        cJSON_AddItemToObject(o, "item", message_item("completed", text_));
+        out += event("response.output_item.done", o);
+        return out + event("response.completed", with_response(response("completed", &u, text_, nullptr)));
+    }
+    std::string stream_fail(const ApiError &e) override {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "code", e.code ? e.code : "server_error");
+        cJSON_AddStringToObject(o, "message", e.message.c_str());
+        cJSON_AddNullToObject(o, "param");
+        cJSON *nested = cJSON_AddObjectToObject(o, "error");
+        cJSON_AddStringToObject(nested, "type", e.type);
+        cJSON_AddStringToObject(nested, "code", e.code ? e.code : "server_error");
+        cJSON_AddStringToObject(nested, "message", e.message.c_str());
+        cJSON_AddNullToObject(nested, "param");
+        std::string out = event("error", o);
+        return out + event("response.failed", with_response(response("failed", nullptr, "", &e)));
+    }
+    std::string whole(const std::string &text, const ipc::UsageMsg &u) override {
+        return json_take(response("completed", &u, text, nullptr));
+    }
+
+private:
+    std::string event(const char *type, cJSON *o) {
+        cJSON_AddStringToObject(o, "type", type);
+        cJSON_AddNumberToObject(o, "sequence_number", seq_++);
+        return sse_event(type, json_take(o));
+    }
+    static cJSON *with_response(cJSON *r) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "response", r);
+        return o;
+    }
+    cJSON *part_ref() {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "item_id", msg_id_.c_str());
+        cJSON_AddNumberToObject(o, "output_index", 0);
+        cJSON_AddNumberToObject(o, "content_index", 0);
+        return o;
+    }
+    static cJSON *output_text(const std::string &text) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "type", "output_text");
+        cJSON_AddStringToObject(p, "text", text.c_str());
+        cJSON_AddItemToObject(p, "annotations", cJSON_CreateArray());
+        cJSON_AddItemToObject(p, "logprobs", cJSON_CreateArray());
+        return p;
+    }
+    cJSON *message_item(const char *status, const std::string &text) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "id", msg_id_.c_str());
+        cJSON_AddStringToObject(m, "type", "message");
+        cJSON_AddStringToObject(m, "status", status);
+        cJSON_AddStringToObject(m, "role", "assistant");
+        cJSON *content = cJSON_AddArrayToObject(m, "content");
+        if (strcmp(status, "completed") == 0) cJSON_AddItemToArray(content, output_text(text));
+        return m;
+    }
+    // The message item and its text part are announced before the first delta.
+    std::string open_item() {
+        if (item_open_) return "";
+        item_open_ = true;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "output_index", 0);
+        cJSON_AddItemToObject(o, "item", message_item("in_progress", ""));
+        std::string out = event("response.output_item.added", o);
+        o = part_ref();
+        cJSON_AddItemToObject(o, "part", output_text(""));
+        return out + event("response.content_part.added", o);
+    }
+    cJSON *response(const char *status, const ipc::UsageMsg *u, const std::string &text, const ApiError *e);
+
+    std::string id_, msg_id_;
+    double created_;
+    std::string model_, instructions_;
+    bool has_instructions_;
+    std::string text_;
+    bool item_open_ = false;
+    int seq_ = 0;
+};
+
+cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, const std::string &text,
+                                 const ApiError *e) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", id_.c_str());
+    cJSON_AddStringToObject(r, "object", "response");
+    cJSON_AddNumberToObject(r, "created_at", created_);
+    cJSON_AddStringToObject(r, "status", status);
+    cJSON_AddStringToObject(r, "model", model_.c_str());
+    if (e) {
+        cJSON *err = cJSON_AddObjectToObject(r, "error");
+        cJSON_AddStringToObject(err, "code", e->code ? e->code : "server_error");
+        cJSON_AddStringToObject(err, "message", e->message.c_str());
+    } else {
+        cJSON_AddNullToObject(r, "error");
+    }
+    cJSON_AddNullToObject(r, "incomplete_details");
+    if (has_instructions_) cJSON_AddStringToObject(r, "instructions", instructions_.c_str());
+    else cJSON_AddNullToObject(r, "instructions");
+    cJSON *output = cJSON_AddArrayToObject(r, "output");
+    if (strcmp(status, "completed") == 0) cJSON_AddItemToArray(output, message_item("completed", text));
+    cJSON_AddTrueToObject(r, "parallel_tool_calls");
+    cJSON_AddStringToObject(r, "tool_choice", "auto");
+    cJSON_AddItemToObject(r, "tools", cJSON_CreateArray());
+    cJSON_AddObjectToObject(r, "metadata");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(r, "text"), "format"), "type", "text");
+    if (u) {
+        cJSON *us = cJSON_AddObjectToObject(r, "usage");
+        cJSON_AddNumberToObject(us, "input_tokens", static_cast<double>(u->input_tokens));
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(us, "input_tokens_details"), "cached_tokens",
+                                static_cast<double>(u->cached_input_tokens));
+        cJSON_AddNumberToObject(us, "output_tokens", static_cast<double>(u->output_tokens));
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(us, "output_tokens_details"), "reasoning_tokens",
+                                static_cast<double>(u->reasoning_tokens));
+        cJSON_AddNumberToObject(us, "total_tokens", static_cast<double>(u->input_tokens + u->output_tokens));
+    } else {
+        cJSON_AddNullToObject(r, "usage");
+    }
+    return r;
+}
+
+}  // namespace
+
+bool responses_request_parse(const std::string &body, ResponsesRequest &out, ApiError &err) {
+    cJSON *root = nullptr;
+    if (!parse_body_object(body, root, err)) return false;
+    bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
+              parse_instructions(root, out, err) && reject_state(root, err) && parse_input(root, out.turns, err);
+    if (ok && out.has_instructions) out.turns.insert(out.turns.begin(), Turn{"system", out.instructions, "", "", ""});
+    cJSON_Delete(root);
+    return ok;
+}
+
+void handle_responses(HttpConnection &c) {
+    ResponsesRequest req;
+    ApiError err;
+    if (!responses_request_parse(c.request().body, req, err)) {
+        c.respond_error(err);
+        return;
+    }
+    CompletionRequest cr;
+    cr.prompt = prompt_from_turns(req.turns);
+    if (!check_prompt_size(cr.prompt, "input", err)) {
+        c.respond_error(err);
+        return;
+    }
+    cr.client_model = req.model;
+    cr.stream = req.stream;
+    completion_start(c, std::move(cr), std::make_unique<ResponsesFormat>(req.model, req));
+}

@@ -1,0 +1,61 @@
+// Jobs in, executors out: a bounded FIFO queue in front of a fixed set of
+// prefork executors.
+#pragma once
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "supervisor/executor_slot.h"
+#include "supervisor/job.h"
+
+struct App;
+
+class Scheduler {
+public:
+    explicit Scheduler(App &app);
+    ~Scheduler();
+    App &app() { return app_; }
+
+    void start();  // spawns every executor
+
+    enum class Submit { Accepted, QueueFull, ShuttingDown };
+    // On Accepted, *out is the job; it lives until sink->job_done or cancel().
+    Submit submit(JobSink *sink, ipc::JobMsg msg, Job **out);
+    // The client left: a queued job is dropped without running, a running
+    // one is cancelled; the sink hears nothing more either way.
+    void cancel(Job *job);
+    // Shutdown grace is over: every job ends now with ShuttingDown.
+    void fail_all();
+    // Closes every executor's channel; they exit. Idempotent.
+    void stop_executors();
+    bool idle() const;            // no job queued or running
+    bool all_stopped() const;
+    void kill_all();
+    // Closes the scheduler's own timers at the very end.
+    void close_handles();
+
+    struct Counts {
+        int idle = 0, busy = 0, starting = 0, restarting = 0;
+        size_t queued = 0;
+    };
+    Counts counts() const;
+
+    // From executor slots.
+    bool slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
+    void slot_lost(ExecutorSlot &s);
+    void slot_stopped(ExecutorSlot &s);
+
+private:
+    void pump();
+    void dispatch(ExecutorSlot &s, Job *job);
+    void finish(Job *job, const JobResult &r);
+    void sweep_queue();
+    bool job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
+
+    App &app_;
+    std::vector<std::unique_ptr<ExecutorSlot>> slots_;
+    std::deque<Job *> queue_;
+    uv_timer_t sweep_timer_;
+    uint64_t next_job_id_ = 1;
+};
