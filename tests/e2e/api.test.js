@@ -1,0 +1,250 @@
+// The HTTP API through the real codex CLI: routes, auth, both completion
+// endpoints whole and streamed, model handling, failures and the log.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startProxy, post, parseSse, assertErrorEnvelope, waitFor } = require('./harness');
+
+const KEY = 'sk-test-0123456789abcdef';
+let p;
+before(async () => { p = await startProxy({ CODEX_PROXY_API_KEY: KEY, CODEX_MODEL: 'gpt-mock-1' }); });
+after(async () => {
+  const r = await p.stop();
+  assert.equal(r.code, 0, `codex-proxyd exit: ${JSON.stringify(r)}\n${p.log()}`);
+});
+const auth = { authorization: `Bearer ${KEY}` };
+
+test('healthz needs no key and reports executors, queue and login', async () => {
+  const h = await p.health();
+  assert.equal(h.status, 'ok');
+  assert.match(h.version, /^\d+\.\d+\.\d+/);
+  assert.deepEqual(Object.keys(h.executors).sort(), ['busy', 'idle', 'restarting', 'starting']);
+  assert.equal(h.queue_depth, 0);
+  assert.equal(h.codex.login_found, false);
+  assert.match(h.codex.hint, /codex login/);
+});
+
+test('missing or wrong API key is 401 invalid_api_key', async () => {
+  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${KEY}x` }, { authorization: KEY }]) {
+    const r = await fetch(`${p.url}/v1/models`, { headers });
+    assert.equal(r.status, 401);
+    assertErrorEnvelope(await r.json(), 'invalid_api_key');
+  }
+});
+
+test('models list and get', async () => {
+  const r = await fetch(`${p.url}/v1/models`, { headers: auth });
+  const body = await r.json();
+  assert.equal(body.object, 'list');
+  assert.equal(body.data[0].id, 'gpt-mock-1');
+  assert.equal(body.data[0].object, 'model');
+  const one = await (await fetch(`${p.url}/v1/models/gpt-4.1`, { headers: auth })).json();
+  assert.equal(one.id, 'gpt-4.1');
+});
+
+test('unknown path 404, wrong method 405, unimplemented OpenAI endpoint 501', async () => {
+  let r = await fetch(`${p.url}/v1/nothing`, { headers: auth });
+  assert.equal(r.status, 404);
+  assertErrorEnvelope(await r.json(), 'not_found');
+  r = await fetch(`${p.url}/v1/chat/completions`, { headers: auth });
+  assert.equal(r.status, 405);
+  assert.equal(r.headers.get('allow'), 'POST');
+  assertErrorEnvelope(await r.json(), 'method_not_allowed');
+  for (const ep of ['/v1/embeddings', '/v1/images/generations', '/v1/audio/speech', '/v1/files', '/v1/uploads',
+    '/v1/batches', '/v1/fine_tuning/jobs', '/v1/moderations', '/v1/realtime/sessions', '/v1/assistants',
+    '/v1/threads', '/v1/vector_stores']) {
+    r = await post(p, ep, {}, auth);
+    assert.equal(r.status, 501, ep);
+    assertErrorEnvelope(await r.json(), 'not_implemented');
+  }
+});
+
+test('chat completion: transcript reaches codex, answer and usage come back', async () => {
+  p.mock.script = () => ({ text: 'Paris.', inputTokens: 40, outputTokens: 3 });
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4.1',
+    messages: [
+      { role: 'assistant', content: 'How can I help?' },
+      { role: 'developer', content: 'Answer in one word.' },
+      { role: 'user', content: [{ type: 'text', text: 'Capital of France?' }] },
+    ],
+  }, { ...auth, 'x-request-id': 'trace-abc.1' });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-request-id'), 'trace-abc.1');
+  const body = await r.json();
+  assert.equal(body.object, 'chat.completion');
+  assert.match(body.id, /^chatcmpl-/);
+  assert.equal(body.model, 'gpt-4.1');
+  assert.equal(typeof body.created, 'number');
+  assert.deepEqual(body.choices[0].message.role, 'assistant');
+  assert.equal(body.choices[0].message.content, 'Paris.');
+  assert.equal(body.choices[0].finish_reason, 'stop');
+  assert.equal(body.usage.prompt_tokens, 40);
+  assert.equal(body.usage.completion_tokens, 3);
+  assert.equal(body.usage.total_tokens, 43);
+  const sent = p.mock.lastUserText();
+  const transcript = JSON.parse(sent.slice(sent.indexOf('[')));
+  assert.deepEqual(transcript.map((t) => t.role), ['assistant', 'developer', 'user']);
+  assert.equal(transcript[2].content, 'Capital of France?');
+  assert.equal(p.mock.requests.at(-1).body.model, 'gpt-mock-1', 'CODEX_MODEL is what codex runs');
+});
+
+test('chat completion stream: role first, content, finish, usage chunk, [DONE]', async () => {
+  p.mock.script = () => ({ text: 'Hi there.' });
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4o-2024-08-06', stream: true, stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'hello' }],
+  }, auth);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/event-stream/);
+  const events = parseSse(await r.text()).filter((e) => !e.comment);
+  const chunks = events.filter((e) => typeof e.data === 'object');
+  assert.equal(events.at(-1).data, '[DONE]');
+  assert.equal(chunks[0].data.choices[0].delta.role, 'assistant');
+  for (const c of chunks) {
+    assert.equal(c.data.object, 'chat.completion.chunk');
+    assert.equal(c.data.model, 'gpt-4o-2024-08-06');
+    assert.equal(c.data.id, chunks[0].data.id);
+  }
+  const text = chunks.map((c) => c.data.choices[0]?.delta?.content || '').join('');
+  assert.equal(text, 'Hi there.');
+  const finish = chunks.filter((c) => c.data.choices[0]?.finish_reason);
+  assert.equal(finish.length, 1);
+  assert.equal(finish[0].data.choices[0].finish_reason, 'stop');
+  const usage = chunks.at(-1).data;
+  assert.deepEqual(usage.choices, []);
+  assert.equal(usage.usage.total_tokens, 16);
+});
+
+test('chat stream without include_usage has no usage chunk', async () => {
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }],
+  }, auth);
+  const chunks = parseSse(await r.text()).filter((e) => typeof e.data === 'object');
+  assert.ok(chunks.every((c) => c.data.choices.length === 1 && !('usage' in c.data)));
+});
+
+test('responses: string input and instructions, whole answer', async () => {
+  p.mock.script = () => ({ text: 'Done.' });
+  const r = await post(p, '/v1/responses', { model: 'gpt-5.2', input: 'Say done', instructions: 'Be brief.' }, auth);
+  assert.equal(r.status, 200);
+  const body = await r.json();
+  assert.equal(body.object, 'response');
+  assert.match(body.id, /^resp_/);
+  assert.equal(body.status, 'completed');
+  assert.equal(body.model, 'gpt-5.2');
+  assert.equal(body.instructions, 'Be brief.');
+  const msg = body.output[0];
+  assert.equal(msg.type, 'message');
+  assert.match(msg.id, /^msg_/);
+  assert.deepEqual(msg.content[0], { type: 'output_text', text: 'Done.', annotations: [], logprobs: [] });
+  assert.equal(body.usage.input_tokens, 11);
+  assert.equal(body.usage.output_tokens, 5);
+  assert.equal(body.usage.total_tokens, 16);
+  const sent = p.mock.lastUserText();
+  assert.match(sent, /Be brief\./);
+  assert.match(sent, /Say done/);
+});
+
+test('responses stream: every event in order with sequence numbers', async () => {
+  p.mock.script = () => ({ text: 'Streamed.' });
+  const r = await post(p, '/v1/responses', {
+    model: 'gpt-5.2', stream: true,
+    input: [{ role: 'user', content: [{ type: 'input_text', text: 'go' }] }, { type: 'message', role: 'assistant', content: 'ok' }, { role: 'user', content: 'again' }],
+  }, auth);
+  const events = parseSse(await r.text()).filter((e) => !e.comment);
+  assert.deepEqual(events.map((e) => e.event), [
+    'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added',
+    'response.output_text.delta', 'response.output_text.done', 'response.content_part.done',
+    'response.output_item.done', 'response.completed']);
+  events.forEach((e, i) => {
+    assert.equal(e.data.type, e.event);
+    assert.equal(e.data.sequence_number, i);
+  });
+  assert.equal(events[4].data.delta, 'Streamed.');
+  assert.equal(events[5].data.text, 'Streamed.');
+  assert.equal(events.at(-1).data.response.output[0].content[0].text, 'Streamed.');
+  assert.equal(events.at(-1).data.response.usage.total_tokens, 16);
+});
+
+test('bad requests are 400 with the parameter named', async () => {
+  const cases = [
+    ['/v1/chat/completions', '{not json', null, 'invalid_json'],
+    ['/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }] }, 'model', 'missing_required_parameter'],
+    ['/v1/chat/completions', { model: 'm', messages: [] }, 'messages', 'invalid_value'],
+    ['/v1/chat/completions', { model: 'm', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role', 'invalid_value'],
+    ['/v1/chat/completions', { model: 'm', stream: 'yes', messages: [{ role: 'user', content: 'x' }] }, 'stream', 'invalid_type'],
+    ['/v1/responses', { model: 'm' }, 'input', 'invalid_value'],
+    ['/v1/responses', { model: 'm', input: [{ type: 'mystery' }] }, 'input[0].type', 'unsupported_input_item'],
+  ];
+  const before = p.mock.requests.length;
+  for (const [route, body, param, code] of cases) {
+    const r = await post(p, route, body, auth);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    const e = await r.json();
+    assertErrorEnvelope(e, code);
+    assert.equal(e.error.param, param);
+  }
+  assert.equal(p.mock.requests.length, before, 'no codex run for a bad request');
+});
+
+test('a prompt over codex input limit is 400 before codex runs; a 1.5 MiB one is fine', async () => {
+  const before = p.mock.requests.length;
+  let r = await post(p, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(1048577) }] }, auth);
+  assert.equal(r.status, 400);
+  assertErrorEnvelope(await r.json(), 'context_length_exceeded');
+  assert.equal(p.mock.requests.length, before);
+  // Far past the 128 KiB argv limit: the prompt travels on stdin.
+  const big = 'é'.repeat(700000);
+  p.mock.script = () => ({ text: 'big ok' });
+  r = await post(p, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: big }] }, auth);
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).choices[0].message.content, 'big ok');
+  assert.equal(p.mock.lastUserText(), big);
+});
+
+test('model provider failure is a 502 upstream_error, without codex detail', async () => {
+  p.mock.script = () => ({ status: 400, message: 'secret upstream detail' });
+  const r = await post(p, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x' }] }, auth);
+  assert.equal(r.status, 502);
+  const e = await r.json();
+  assertErrorEnvelope(e, 'upstream_error');
+  assert.doesNotMatch(JSON.stringify(e), /secret upstream detail/);
+});
+
+test('a failure mid chat stream is data: {"error":...}', async () => {
+  p.mock.script = () => ({ failed: 'server_error' });
+  const r = await post(p, '/v1/chat/completions', { model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] }, auth);
+  assert.equal(r.status, 200);
+  const events = parseSse(await r.text()).filter((e) => !e.comment);
+  assertErrorEnvelope(events.at(-1).data, 'upstream_error');
+  assert.ok(!events.some((e) => e.data === '[DONE]'));
+});
+
+test('a failure mid responses stream is an error event then response.failed', async () => {
+  p.mock.script = () => ({ failed: 'server_error' });
+  const r = await post(p, '/v1/responses', { model: 'm', stream: true, input: 'x' }, auth);
+  const events = parseSse(await r.text()).filter((e) => !e.comment);
+  const [err, failed] = events.slice(-2);
+  assert.equal(err.event, 'error');
+  assert.equal(err.data.code, 'upstream_error');
+  assert.equal(typeof err.data.error.code, 'string');
+  assert.equal(failed.event, 'response.failed');
+  assert.equal(failed.data.response.status, 'failed');
+  assert.equal(failed.data.response.error.code, 'upstream_error');
+});
+
+test('one log line per request, with no key and no prompt text', async () => {
+  p.mock.script = () => ({ text: 'ok' });
+  await post(p, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'PROMPT-MARKER-42' }] },
+    { ...auth, 'x-request-id': 'log-check-1' });
+  const lines = await waitFor('the access log line', () => {
+    const l = p.log().split('\n').filter((x) => x.includes('request_id=log-check-1'));
+    return l.length && l;
+  });
+  assert.equal(lines.length, 1);
+  for (const k of ['method=POST', 'path=/v1/chat/completions', 'status=200', 'queue_ms=', 'codex_ms=', 'exit=0'])
+    assert.ok(lines[0].includes(k), `${k} in ${lines[0]}`);
+  assert.ok(!p.log().includes('PROMPT-MARKER-42'), 'prompt text in log');
+  assert.ok(!p.log().includes(KEY), 'API key in log');
+});

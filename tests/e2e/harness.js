@@ -1,0 +1,177 @@
+// What every end-to-end test needs: the real codex CLI pointed at the
+// scripted model server, a running codex-proxyd, and ways to look at the
+// processes and bytes it produces.
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { startMockModelServer } = require('./mock_model_server');
+
+// A missing tool is a failure that says what is missing, never a skip.
+function requiredPath(envName, what) {
+  const p = process.env[envName];
+  if (!p) throw new Error(`${envName} is not set: the tests need ${what} (run scripts/test.sh)`);
+  if (!fs.existsSync(p)) throw new Error(`${what} is missing at ${p} (run scripts/test.sh, which installs it)`);
+  return p;
+}
+
+const PROXYD = () => requiredPath('CODEX_PROXYD', 'the codex-proxyd binary');
+const CODEX = () => requiredPath('CODEX_CLI', 'the pinned @openai/codex CLI');
+
+function tmpdir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function writeCodexHome(mockPort) {
+  const home = tmpdir('codex-home-');
+  fs.writeFileSync(path.join(home, 'config.toml'), [
+    'model_provider = "mock"',
+    '[model_providers.mock]',
+    'name = "mock"',
+    `base_url = "http://127.0.0.1:${mockPort}/v1"`,
+    'wire_api = "responses"',
+    // Fail fast: codex otherwise retries a 5xx for ~25 s.
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    '',
+  ].join('\n'));
+  return home;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, fn, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+// Starts the scripted model server and codex-proxyd; env overrides settings.
+async function startProxy(env = {}, opts = {}) {
+  const mock = opts.mock || (await startMockModelServer());
+  const codexHome = writeCodexHome(mock.port);
+  const workdir = path.join(tmpdir('codex-work-'), 'jobs');
+  let log = '';
+  const proc = spawn(PROXYD(), [], {
+    env: {
+      PATH: `${path.dirname(CODEX())}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: os.homedir(),
+      PORT: '0',
+      CODEX_HOME: codexHome,
+      CODEX_BIN: CODEX(),
+      CODEX_PROXY_WORKDIR: workdir,
+      ASAN_OPTIONS: process.env.ASAN_OPTIONS || '',
+      UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || '',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  proc.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const port = await waitFor('codex-proxyd to listen', () => {
+    const m = /msg=listening host=\S+ port=(\d+)/.exec(log);
+    if (!m && proc.exitCode !== null) throw new Error(`codex-proxyd exited early:\n${log}`);
+    return m && Number(m[1]);
+  });
+  const p = {
+    mock, codexHome, workdir, proc, port, exited,
+    url: `http://127.0.0.1:${port}`,
+    log: () => log,
+    async health() { return (await fetch(`${p.url}/healthz`)).json(); },
+    async waitIdle(n = 1) {
+      return waitFor(`${n} idle executor(s)`, async () => (await p.health()).executors.idle >= n);
+    },
+    // pids of codex runs of this proxy still alive: their argv names a job
+    // directory under this proxy's private work directory.
+    codexPids() { return pidsWithArg(`${workdir}/job-`); },
+    executorPids() { return pidsWithArg('codex-proxy-executor').filter((pid) => cmdline(pid).includes(workdir)); },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const r = await exited;
+      if (!opts.mock) await mock.close();
+      return r;
+    },
+  };
+  await p.waitIdle(Number(env.CODEX_PROXY_MAX_CONCURRENCY || 1));
+  return p;
+}
+
+function cmdline(pid) {
+  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '); } catch { return ''; }
+}
+
+function pidsWithArg(needle) {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)
+    .filter((pid) => pid !== process.pid && cmdline(pid).includes(needle));
+}
+
+function post(p, route, body, headers = {}) {
+  return fetch(`${p.url}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+// Reads an SSE body into [{event, data}] (data parsed when JSON).
+function parseSse(text) {
+  const events = [];
+  for (const block of text.split('\n\n')) {
+    if (!block.trim()) continue;
+    const ev = { event: null, data: null, comment: null };
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) ev.comment = line.slice(1).trim();
+      else if (line.startsWith('event: ')) ev.event = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    if (data.length) {
+      const d = data.join('\n');
+      try { ev.data = JSON.parse(d); } catch { ev.data = d; }
+    }
+    events.push(ev);
+  }
+  return events;
+}
+
+// Sends raw bytes and collects what comes back until the server closes or
+// idleMs passes without data.
+function rawExchange(port, chunks, { idleMs = 1500, gapMs = 0 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let out = '';
+    let timer;
+    const done = (closed) => { clearTimeout(timer); sock.destroy(); resolve({ text: out, closed }); };
+    const arm = () => { clearTimeout(timer); timer = setTimeout(() => done(false), idleMs); };
+    sock.on('data', (d) => { out += d; arm(); });
+    sock.on('close', () => done(true));
+    sock.on('error', reject);
+    sock.on('connect', async () => {
+      arm();
+      for (const c of [].concat(chunks)) {
+        if (sock.destroyed) break;
+        sock.write(c);
+        if (gapMs) await sleep(gapMs);
+      }
+    });
+  });
+}
+
+function assertErrorEnvelope(body, code) {
+  assert.ok(body && body.error, `expected an OpenAI error envelope, got ${JSON.stringify(body)}`);
+  for (const k of ['message', 'type', 'param', 'code']) assert.ok(k in body.error, `error lacks ${k}`);
+  assert.equal(typeof body.error.message, 'string');
+  if (code !== undefined) assert.equal(body.error.code, code);
+}
+
+module.exports = {
+  startProxy, startMockModelServer, post, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
+  pidsWithArg, cmdline, PROXYD, CODEX, tmpdir,
+};

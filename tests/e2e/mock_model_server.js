@@ -1,0 +1,100 @@
+// A scripted model provider on loopback, speaking the streaming Responses
+// API that `codex exec` uses. Each test scripts it with `server.script`:
+// a function from the request body to a behaviour.
+//
+//   { text: 'Hello', deltas: ['He', 'llo'] }   answer (deltas optional)
+//   { status: 400, message: 'bad' }            fail with an HTTP status
+//   { failed: 'server_error' }                 stream a response.failed
+//   { stall: true }                            accept and never answer
+//   { delayMs: 500, text: '...' }              answer after a delay
+'use strict';
+const http = require('node:http');
+
+function sse(res, type, obj) {
+  res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...obj })}\n\n`);
+}
+
+function answer(res, b) {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const id = 'resp_mock';
+  const item = { type: 'message', role: 'assistant', id: 'msg_mock' };
+  sse(res, 'response.created', { response: { id } });
+  if (b.failed) {
+    sse(res, 'response.failed', { response: { id, error: { code: b.failed, message: 'scripted failure' } } });
+    res.end();
+    return;
+  }
+  sse(res, 'response.output_item.added', { output_index: 0, item: { ...item, content: [] } });
+  for (const d of b.deltas || [])
+    sse(res, 'response.output_text.delta', { delta: d, item_id: 'msg_mock', output_index: 0, content_index: 0 });
+  sse(res, 'response.output_item.done', {
+    output_index: 0, item: { ...item, content: [{ type: 'output_text', text: b.text, annotations: [] }] },
+  });
+  sse(res, 'response.completed', {
+    response: {
+      id,
+      usage: {
+        input_tokens: b.inputTokens ?? 11, input_tokens_details: { cached_tokens: 2 },
+        output_tokens: b.outputTokens ?? 5, output_tokens_details: { reasoning_tokens: 1 },
+        total_tokens: (b.inputTokens ?? 11) + (b.outputTokens ?? 5),
+      },
+    },
+  });
+  res.end();
+}
+
+function behave(req, res, b, stalled) {
+  if (b.stall) {
+    stalled.add(res);
+    return;
+  }
+  if (b.status) {
+    res.writeHead(b.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: b.message || 'scripted', type: 'invalid_request_error', code: null } }));
+    return;
+  }
+  answer(res, b);
+}
+
+async function startMockModelServer() {
+  const stalled = new Set();
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body = null;
+      try { body = JSON.parse(raw); } catch { /* recorded as null */ }
+      if (!req.url.endsWith('/responses')) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      api.requests.push({ url: req.url, headers: req.headers, body });
+      const b = api.script(body, api.requests.length) || { text: 'ok' };
+      if (b.delayMs) setTimeout(() => behave(req, res, b, stalled), b.delayMs);
+      else behave(req, res, b, stalled);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const api = {
+    port: server.address().port,
+    requests: [],
+    script: () => ({ text: 'Hello from the mock.' }),
+    // The user text codex passed on: the last user message of the request.
+    lastUserText(i = api.requests.length - 1) {
+      const input = api.requests[i].body.input;
+      const users = input.filter((m) => m.role === 'user');
+      return users[users.length - 1].content.map((c) => c.text).join('');
+    },
+    async close() {
+      for (const res of stalled) res.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  return api;
+}
+
+module.exports = { startMockModelServer };
