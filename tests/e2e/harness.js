@@ -91,6 +91,7 @@ async function startProxy(env = {}, opts = {}) {
     // pids of codex runs of this proxy still alive: their argv names a job
     // directory under this proxy's private work directory.
     codexPids() { return pidsWithArg(`${workdir}/job-`); },
+    pidsWithParent(ppid) { return childrenOf(ppid); },
     executorPids() { return pidsWithArg('codex-proxy-executor').filter((pid) => cmdline(pid).includes(workdir)); },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
@@ -105,6 +106,15 @@ async function startProxy(env = {}, opts = {}) {
 
 function cmdline(pid) {
   try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '); } catch { return ''; }
+}
+
+function childrenOf(ppid) {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid;
+    } catch { return false; }
+  }).map(Number);
 }
 
 function pidsWithArg(needle) {

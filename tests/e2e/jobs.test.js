@@ -1,0 +1,148 @@
+// Jobs under stress: timeouts, clients that leave, executors that die, a
+// full queue. After each, no codex process of this proxy may be left.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const { startProxy, post, parseSse, assertErrorEnvelope, waitFor, sleep } = require('./harness');
+
+let p;
+before(async () => {
+  p = await startProxy({
+    CODEX_PROXY_MAX_CONCURRENCY: '2',
+    CODEX_PROXY_MAX_QUEUE: '1',
+    CODEX_PROXY_TIMEOUT_MS: '1500',
+    CODEX_PROXY_SSE_KEEPALIVE_MS: '100',
+  });
+});
+after(async () => { assert.equal((await p.stop()).code, 0, p.log()); });
+
+const chat = (content, extra = {}) => ({ model: 'm', messages: [{ role: 'user', content }], ...extra });
+const noCodexLeft = () => waitFor('no codex process left', () => p.codexPids().length === 0, 5000);
+
+// Starts a streamed request and resolves once codex is running for it.
+function startStream(body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${p.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('error', () => {});
+      resolve({ req, res, text: () => text });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+test('a codex run past the timeout is a 504 and leaves nothing running', async () => {
+  p.mock.script = () => ({ stall: true });
+  const t = Date.now();
+  const r = await post(p, '/v1/chat/completions', chat('stall'));
+  assert.equal(r.status, 504);
+  assertErrorEnvelope(await r.json(), 'timeout');
+  assert.ok(Date.now() - t < 4000);
+  await noCodexLeft();
+  await p.waitIdle(2);
+});
+
+test('a streamed timeout ends the stream with an error', async () => {
+  p.mock.script = () => ({ stall: true });
+  const r = await post(p, '/v1/chat/completions', chat('stall', { stream: true }));
+  const events = parseSse(await r.text());
+  assertErrorEnvelope(events.at(-1).data, 'timeout');
+  await noCodexLeft();
+});
+
+test('SSE keep-alive comments flow while codex works', async () => {
+  p.mock.script = () => ({ delayMs: 600, text: 'late' });
+  const r = await post(p, '/v1/chat/completions', chat('slow', { stream: true }));
+  const events = parseSse(await r.text());
+  assert.ok(events.filter((e) => e.comment === 'keep-alive').length >= 2);
+  assert.equal(events.at(-1).data, '[DONE]');
+});
+
+test('a client leaving mid-stream ends its codex run; the executor serves on', async () => {
+  p.mock.script = () => ({ stall: true });
+  const s = await startStream(chat('leave', { stream: true }));
+  await waitFor('codex to run', () => p.codexPids().length === 1);
+  const t = Date.now();
+  s.req.destroy();
+  await noCodexLeft();
+  assert.ok(Date.now() - t < 1500, 'codex ended promptly');
+  await p.waitIdle(2);
+  p.mock.script = () => ({ text: 'after' });
+  const r = await post(p, '/v1/chat/completions', chat('next'));
+  assert.equal((await r.json()).choices[0].message.content, 'after');
+});
+
+test('an executor killed mid-job: 502, a new executor, the next request served', async () => {
+  p.mock.script = () => ({ stall: true });
+  const pending = post(p, '/v1/chat/completions', chat('doomed'));
+  await waitFor('codex to run', () => p.codexPids().length === 1);
+  const before = p.executorPids();
+  assert.equal(before.length, 2);
+  const busy = before.find((pid) => p.pidsWithParent(pid).length > 0);
+  process.kill(busy, 'SIGKILL');
+  const r = await pending;
+  assert.equal(r.status, 502);
+  assertErrorEnvelope(await r.json(), 'executor_lost');
+  await noCodexLeft();
+  await p.waitIdle(2);
+  assert.ok(!p.executorPids().includes(busy));
+  const h = await p.health();
+  assert.equal(h.executors.idle, 2);
+  p.mock.script = () => ({ text: 'revived' });
+  const ok = await post(p, '/v1/chat/completions', chat('again'));
+  assert.equal((await ok.json()).choices[0].message.content, 'revived');
+});
+
+test('past the queue limit: 429 with Retry-After', async () => {
+  // Short enough that the queued job still fits in the 1500 ms timeout,
+  // which counts time in the queue.
+  p.mock.script = () => ({ delayMs: 400, text: 'slow' });
+  const running = [post(p, '/v1/chat/completions', chat('a')), post(p, '/v1/chat/completions', chat('b'))];
+  await waitFor('both executors busy', async () => (await p.health()).executors.busy === 2);
+  const queued = post(p, '/v1/chat/completions', chat('c'));
+  await waitFor('one queued', async () => (await p.health()).queue_depth === 1);
+  const r = await post(p, '/v1/chat/completions', chat('d'));
+  assert.equal(r.status, 429);
+  assert.ok(Number(r.headers.get('retry-after')) >= 1);
+  assertErrorEnvelope(await r.json(), 'rate_limit_exceeded');
+  for (const x of await Promise.all([...running, queued])) assert.equal(x.status, 200);
+});
+
+test('a queued request whose client leaves never runs codex', async () => {
+  p.mock.script = () => ({ delayMs: 700, text: 'slow' });
+  const running = [post(p, '/v1/chat/completions', chat('a')), post(p, '/v1/chat/completions', chat('b'))];
+  await waitFor('both executors busy', async () => (await p.health()).executors.busy === 2);
+  const seen = p.mock.requests.length;
+  const s = await startStream(chat('QUEUED-AND-GONE', { stream: true }));
+  await waitFor('one queued', async () => (await p.health()).queue_depth === 1);
+  s.req.destroy();
+  await waitFor('queue empty', async () => (await p.health()).queue_depth === 0);
+  await Promise.all(running);
+  await sleep(300);
+  assert.equal(p.mock.requests.length, seen + 2, 'only the two running requests reached the model');
+  assert.ok(!p.mock.requests.slice(seen).some((q) => JSON.stringify(q.body).includes('QUEUED-AND-GONE')));
+});
+
+test('time in the queue counts against the timeout', async () => {
+  p.mock.script = (body) => (JSON.stringify(body).includes('QUEUED') ? { stall: true } : { delayMs: 1000, text: 'slow' });
+  const running = [post(p, '/v1/chat/completions', chat('a')), post(p, '/v1/chat/completions', chat('b'))];
+  await waitFor('both executors busy', async () => (await p.health()).executors.busy === 2);
+  const t = Date.now();
+  const r = await post(p, '/v1/chat/completions', chat('QUEUED'));
+  assert.equal(r.status, 504);
+  assertErrorEnvelope(await r.json(), 'timeout');
+  assert.ok(Date.now() - t < 1500 + 500, `answered after ${Date.now() - t} ms, timeout 1500 ms`);
+  await Promise.all(running);
+  await noCodexLeft();
+});
+
+test('two executors run two jobs at once', async () => {
+  p.mock.script = () => ({ delayMs: 600, text: 'parallel' });
+  const rs = [post(p, '/v1/chat/completions', chat('x')), post(p, '/v1/chat/completions', chat('y'))];
+  await waitFor('both executors busy at once', async () => (await p.health()).executors.busy === 2);
+  for (const r of await Promise.all(rs)) assert.equal((await r.json()).choices[0].message.content, 'parallel');
+});

@@ -1,0 +1,53 @@
+// SIGTERM/SIGINT: stop accepting, let in-flight jobs finish within the
+// grace, then end the rest; exit 0 with no executor or codex left.
+'use strict';
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { startProxy, post, assertErrorEnvelope, waitFor, sleep } = require('./harness');
+
+const chat = { model: 'm', messages: [{ role: 'user', content: 'x' }] };
+
+test('SIGTERM drains: the in-flight job finishes, new connections are refused, exit 0', async () => {
+  const p = await startProxy({ CODEX_PROXY_SHUTDOWN_GRACE_MS: '10000' });
+  p.mock.script = () => ({ delayMs: 800, text: 'finished in time' });
+  const pending = post(p, '/v1/chat/completions', chat);
+  await waitFor('codex to run', () => p.codexPids().length === 1);
+  p.proc.kill('SIGTERM');
+  await sleep(100);
+  await assert.rejects(fetch(`${p.url}/healthz`), 'listener closed while draining');
+  const r = await pending;
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).choices[0].message.content, 'finished in time');
+  const exit = await p.stop();
+  assert.deepEqual(exit, { code: 0, signal: null }, p.log());
+  assert.deepEqual(p.executorPids(), []);
+  assert.deepEqual(p.codexPids(), []);
+  assert.match(p.log(), /msg=stopped/);
+});
+
+test('past the grace the job is cancelled with a 503 and the proxy exits 0', async () => {
+  const p = await startProxy({ CODEX_PROXY_SHUTDOWN_GRACE_MS: '300' });
+  p.mock.script = () => ({ stall: true });
+  const pending = post(p, '/v1/chat/completions', chat);
+  await waitFor('codex to run', () => p.codexPids().length === 1);
+  const t = Date.now();
+  p.proc.kill('SIGTERM');
+  const r = await pending;
+  assert.equal(r.status, 503);
+  assertErrorEnvelope(await r.json(), 'shutting_down');
+  const exit = await p.stop();
+  assert.deepEqual(exit, { code: 0, signal: null }, p.log());
+  assert.ok(Date.now() - t < 5000);
+  assert.deepEqual(p.codexPids(), []);
+  assert.deepEqual(p.executorPids(), []);
+});
+
+test('SIGINT on an idle proxy exits 0 at once', async () => {
+  const p = await startProxy({ CODEX_PROXY_MAX_CONCURRENCY: '3' });
+  const executors = p.executorPids();
+  assert.equal(executors.length, 3);
+  p.proc.kill('SIGINT');
+  const exit = await p.stop();
+  assert.deepEqual(exit, { code: 0, signal: null }, p.log());
+  assert.deepEqual(p.executorPids(), []);
+});
