@@ -1,0 +1,101 @@
+#include "common/config.h"
+#include "cmocka_cpp.h"
+
+#include <cstring>
+#include <map>
+
+using Env = std::map<std::string, std::string>;
+
+static const char *lookup(const char *name, void *ctx) {
+    auto *env = static_cast<Env *>(ctx);
+    auto it = env->find(name);
+    return it == env->end() ? nullptr : it->second.c_str();
+}
+
+static bool load(Env env, Config &c, std::string &err) { return config_load(lookup, &env, c, err); }
+
+static void defaults_match_the_documented_ones(void **) {
+    Config c;
+    std::string err;
+    assert_true(load({}, c, err));
+    assert_int_equal(c.port, 4017);
+    assert_str_equal(c.host, "127.0.0.1");
+    assert_str_equal(c.codex_bin, "codex");
+    assert_int_equal(c.timeout_ms, 180000);
+    assert_int_equal(c.max_body_bytes, 2097152);
+    assert_int_equal(c.max_concurrency, 1);
+    assert_str_equal(c.workdir, "/tmp/codex-work");
+    assert_true(c.api_key.empty());
+}
+
+static void every_setting_is_read(void **) {
+    Config c;
+    std::string err;
+    assert_true(load({{"PORT", "8080"}, {"HOST", "::1"}, {"CODEX_PROXY_API_KEY", "k"}, {"CODEX_BIN", "/x/codex"},
+                      {"CODEX_MODEL", "gpt-5"}, {"CODEX_PROXY_TIMEOUT_MS", "1000"},
+                      {"CODEX_PROXY_MAX_BODY_BYTES", "4096"}, {"CODEX_PROXY_MAX_CONCURRENCY", "4"},
+                      {"CODEX_PROXY_MAX_QUEUE", "0"}, {"CODEX_PROXY_WORKDIR", "/w"}, {"CODEX_HOME", "/h"},
+                      {"CODEX_PROXY_SSE_KEEPALIVE_MS", "500"}},
+                     c, err));
+    assert_int_equal(c.port, 8080);
+    assert_str_equal(c.host, "::1");
+    assert_str_equal(c.api_key, "k");
+    assert_str_equal(c.codex_bin, "/x/codex");
+    assert_str_equal(c.codex_model, "gpt-5");
+    assert_int_equal(c.timeout_ms, 1000);
+    assert_int_equal(c.max_body_bytes, 4096);
+    assert_int_equal(c.max_concurrency, 4);
+    assert_int_equal(c.max_queue, 0);
+    assert_str_equal(c.workdir, "/w");
+    assert_str_equal(c.codex_home, "/h");
+    assert_int_equal(c.sse_keepalive_ms, 500);
+}
+
+static void non_number_is_an_error_naming_the_variable(void **) {
+    Config c;
+    std::string err;
+    assert_false(load({{"CODEX_PROXY_TIMEOUT_MS", "10s"}}, c, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_PROXY_TIMEOUT_MS"));
+    assert_non_null(strstr(err.c_str(), "'10s'"));
+    for (const char *bad : {"", "-1", "+5", " 5", "1e3", "0x10"}) assert_false(load({{"PORT", bad}}, c, err));
+}
+
+static void out_of_range_is_an_error(void **) {
+    Config c;
+    std::string err;
+    assert_false(load({{"PORT", "65536"}}, c, err));
+    assert_false(load({{"CODEX_PROXY_MAX_CONCURRENCY", "0"}}, c, err));
+    assert_false(load({{"CODEX_PROXY_MAX_CONCURRENCY", "99999999999999999999"}}, c, err));
+    assert_false(load({{"CODEX_PROXY_MAX_BODY_BYTES", "10"}}, c, err));
+}
+
+static void required_string_may_not_be_empty(void **) {
+    Config c;
+    std::string err;
+    assert_false(load({{"CODEX_BIN", ""}}, c, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_BIN"));
+    assert_true(load({{"CODEX_MODEL", ""}}, c, err));
+}
+
+static void pass_env_is_a_comma_list_of_names(void **) {
+    Config c;
+    std::string err;
+    assert_true(load({{"CODEX_PROXY_PASS_ENV", "HTTPS_PROXY, NO_PROXY,,SSL_CERT_FILE"}}, c, err));
+    assert_int_equal(c.pass_env.size(), 3);
+    assert_str_equal(c.pass_env[1], "NO_PROXY");
+    Config d;
+    assert_false(load({{"CODEX_PROXY_PASS_ENV", "OK,NOT-OK"}}, d, err));
+    assert_non_null(strstr(err.c_str(), "NOT-OK"));
+}
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_match_the_documented_ones),
+        cmocka_unit_test(every_setting_is_read),
+        cmocka_unit_test(non_number_is_an_error_naming_the_variable),
+        cmocka_unit_test(out_of_range_is_an_error),
+        cmocka_unit_test(required_string_may_not_be_empty),
+        cmocka_unit_test(pass_env_is_a_comma_list_of_names),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}

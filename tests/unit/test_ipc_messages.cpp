@@ -1,0 +1,83 @@
+#include "common/ipc_messages.h"
+#include "cmocka_cpp.h"
+
+using namespace ipc;
+
+static void ready_round_trips(void **) {
+    ReadyMsg in{1234, "codex-exec"}, out;
+    assert_true(decode(encode(in), out));
+    assert_int_equal(out.pid, 1234);
+    assert_str_equal(out.backend, "codex-exec");
+}
+
+static void job_round_trips_with_binary_prompt(void **) {
+    JobMsg in, out;
+    in.timeout_ms = 180000;
+    in.model = "gpt-5.1-codex";
+    in.prompt = std::string("a\0b\xff", 4);
+    assert_true(decode(encode(in), out));
+    assert_int_equal(out.timeout_ms, 180000);
+    assert_str_equal(out.model, "gpt-5.1-codex");
+    assert_true(out.prompt == in.prompt);
+}
+
+static void usage_round_trips(void **) {
+    UsageMsg in{1ull << 40, 2, 3, 4}, out;
+    assert_true(decode(encode(in), out));
+    assert_true(out.input_tokens == 1ull << 40);
+    assert_int_equal(out.reasoning_tokens, 4);
+}
+
+static void done_round_trips_negative_status(void **) {
+    DoneMsg in, out;
+    in.outcome = Outcome::Timeout;
+    in.exit_status = -9;
+    in.backend_ms = 77;
+    in.detail = "killed";
+    assert_true(decode(encode(in), out));
+    assert_int_equal(out.outcome, Outcome::Timeout);
+    assert_int_equal(out.exit_status, -9);
+    assert_int_equal(out.backend_ms, 77);
+    assert_str_equal(out.detail, "killed");
+}
+
+static void leftover_bytes_fail(void **) {
+    TextMsg out;
+    assert_false(decode(encode(TextMsg{"hi"}) + "x", out));
+    assert_false(decode_empty("x"));
+    assert_true(decode_empty(""));
+}
+
+static void short_payload_fails(void **) {
+    std::string p = encode(JobMsg{10, "m", "prompt"});
+    JobMsg out;
+    for (size_t n = 0; n < p.size(); n++) assert_false(decode(p.substr(0, n), out));
+}
+
+static void string_longer_than_payload_fails(void **) {
+    std::string p = encode(TextMsg{"abc"});
+    p[0] = 100;  // claims 100 bytes, has 3
+    TextMsg out;
+    assert_false(decode(p, out));
+}
+
+static void unknown_outcome_fails(void **) {
+    std::string p = encode(DoneMsg{});
+    p[0] = 42;
+    DoneMsg out;
+    assert_false(decode(p, out));
+}
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ready_round_trips),
+        cmocka_unit_test(job_round_trips_with_binary_prompt),
+        cmocka_unit_test(usage_round_trips),
+        cmocka_unit_test(done_round_trips_negative_status),
+        cmocka_unit_test(leftover_bytes_fail),
+        cmocka_unit_test(short_payload_fails),
+        cmocka_unit_test(string_longer_than_payload_fails),
+        cmocka_unit_test(unknown_outcome_fails),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
