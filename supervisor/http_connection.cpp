@@ -114,14 +114,21 @@ size_t HttpConnection::open_count(const App &app) { return app.connections.size(
 
 void HttpConnection::accept_from(App &app, uv_stream_t *server) {
     auto *c = new HttpConnection(app);
-    if (uv_accept(server, reinterpret_cast<uv_stream_t *>(&c->tcp_)) != 0 ||
-        app.connections.size() > app.cfg.max_connections || app.draining) {
-        if (app.connections.size() > app.cfg.max_connections)
-            LogLine("supervisor", "warn", "connection refused: limit reached").kv("limit", app.cfg.max_connections).emit();
+    if (uv_accept(server, reinterpret_cast<uv_stream_t *>(&c->tcp_)) != 0 || app.draining) {
         c->close();
         return;
     }
     uv_tcp_nodelay(&c->tcp_, 1);
+    if (app.connections.size() > app.cfg.max_connections) {
+        // Say why, then close without reading a request: a bare close would
+        // reach a client that already sent bytes as a reset.
+        ApiError e = api_error_for_status(503);
+        e.code = "too_many_connections";
+        e.message = "The proxy has too many open connections; try again shortly.";
+        c->req_.path = "-";
+        c->reject(e);
+        return;
+    }
     c->arm_timer(app.cfg.header_timeout_ms);
     c->start_reading();
 }

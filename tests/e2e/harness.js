@@ -97,6 +97,10 @@ async function startProxy(env = {}, opts = {}) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const r = await exited;
       if (!opts.mock) await mock.close();
+      // Executors log to the supervisor's stderr, so this sees their
+      // sanitizer reports too, whatever their exit status.
+      const report = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.exec(log);
+      if (report) throw new Error(`sanitizer report in the proxy's log:\n${log.slice(Math.max(0, report.index - 200))}`);
       return r;
     },
   };
