@@ -34,9 +34,12 @@ int bound_port(uv_tcp_t *t) {
 void finish(App &app) {
     for (HttpConnection *c : std::vector<HttpConnection *>(app.connections.begin(), app.connections.end()))
         c->close_when_idle();
-    for (uv_handle_t *h : {reinterpret_cast<uv_handle_t *>(&app.sigterm), reinterpret_cast<uv_handle_t *>(&app.sigint),
-                           reinterpret_cast<uv_handle_t *>(&app.grace_timer)})
-        if (!uv_is_closing(h)) uv_close(h, nullptr);
+    // The signal watchers stay installed, only no longer keeping the loop
+    // alive: closing them would restore the default action, and a second
+    // SIGTERM while the last answers drain would kill the process.
+    uv_unref(reinterpret_cast<uv_handle_t *>(&app.sigterm));
+    uv_unref(reinterpret_cast<uv_handle_t *>(&app.sigint));
+    uv_close(reinterpret_cast<uv_handle_t *>(&app.grace_timer), nullptr);
     app.scheduler->close_handles();
     LogLine("supervisor", "info", "stopped").emit();
 }

@@ -51,3 +51,18 @@ test('SIGINT on an idle proxy exits 0 at once', async () => {
   assert.deepEqual(exit, { code: 0, signal: null }, p.log());
   assert.deepEqual(p.executorPids(), []);
 });
+
+test('a second SIGTERM while the last answers drain does not kill the proxy', async () => {
+  const p = await startProxy({ CODEX_PROXY_SHUTDOWN_GRACE_MS: '10000' });
+  p.mock.script = () => ({ delayMs: 300, text: 'x' });
+  const pending = post(p, '/v1/chat/completions', chat);
+  await waitFor('codex to run', () => p.codexPids().length === 1);
+  p.proc.kill('SIGTERM');
+  const r = await pending;
+  assert.equal(r.status, 200);
+  for (let i = 0; i < 5 && p.proc.exitCode === null; i++) {
+    p.proc.kill('SIGTERM');
+    await sleep(20);
+  }
+  assert.deepEqual(await p.stop(), { code: 0, signal: null }, p.log());
+});
