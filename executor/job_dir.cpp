@@ -1,7 +1,8 @@
 #include "executor/job_dir.h"
 
+#include "common/tree_removal.h"
+
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@ bool job_dir_prepare_base(const std::string &base, std::string &error) {
         error = "work directory is not a directory";
         return false;
     }
+    // This directory is this executor slot's alone: whatever is in it was
+    // left by a predecessor that died mid-job.
+    empty_directory(base, nullptr);
     return true;
 }
 
@@ -30,14 +34,4 @@ bool job_dir_create(const std::string &base, std::string &path, std::string &err
     return true;
 }
 
-static int remove_entry(const char *p, const struct stat *, int, struct FTW *) {
-    remove(p);
-    return 0;
-}
-
-bool job_dir_remove(const std::string &path) {
-    if (path.empty()) return true;
-    nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-    struct stat st;
-    return lstat(path.c_str(), &st) != 0;
-}
+bool job_dir_remove(const std::string &path) { return remove_tree(path); }

@@ -2,7 +2,8 @@
 #pragma once
 #include <string>
 
-// Creates base (0700) if missing; refuses a base that is not a directory.
+// Creates base (0700) if missing and empties it: it is this executor's own.
+// Refuses a base that is not a directory.
 bool job_dir_prepare_base(const std::string &base, std::string &error);
 // mkdtemp under base: an unpredictable name, mode 0700, owned by us.
 bool job_dir_create(const std::string &base, std::string &path, std::string &error);

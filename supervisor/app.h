@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "common/config.h"
+#include "common/unique_fd.h"
 #include "supervisor/api_keys.h"
 
 class HttpConnection;
@@ -17,6 +18,7 @@ struct App {
     Config cfg;
     ApiKeys keys;
     std::string executor_path;
+    UniqueFd workdir_lock;  // held for the supervisor's life
     std::string codex_home;  // where codex keeps its login
     bool codex_login_found = false;
     Scheduler *scheduler = nullptr;

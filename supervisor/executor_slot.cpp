@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "supervisor/app.h"
 #include "supervisor/scheduler.h"
+#include "supervisor/work_directory.h"
 
 namespace {
 
@@ -93,7 +94,8 @@ bool start_process(ExecutorSlot &s, int child_fd) {
     App &app = s.scheduler->app();
     std::string pid = std::to_string(getpid());
     std::vector<std::string> args = {app.executor_path, "--ipc-fd", "3", "--supervisor-pid", pid,
-                                     "--codex-bin", app.cfg.codex_bin, "--workdir", app.cfg.workdir};
+                                     "--codex-bin", app.cfg.codex_bin, "--workdir",
+                                     work_directory_for_executor(app.cfg.workdir, s.index)};
     std::vector<char *> argv;
     for (auto &a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -14,6 +14,7 @@
 #include "supervisor/executor_path.h"
 #include "supervisor/lifecycle.h"
 #include "supervisor/scheduler.h"
+#include "supervisor/work_directory.h"
 
 namespace {
 
@@ -36,6 +37,10 @@ bool setup(App &app, std::string &error) {
         error = "executor not found at " + app.executor_path + " (set CODEX_PROXY_EXECUTOR)";
         return false;
     }
+    int swept = 0;
+    if (!work_directory_claim(app.cfg.workdir, app.workdir_lock, swept, error)) return false;
+    if (swept)
+        LogLine("supervisor", "warn", "removed job directories left by an earlier run").kv("count", swept).emit();
     if (!app.cfg.api_key.empty()) app.keys.add(app.cfg.api_key);
     app.codex_home = codex_home_resolve(app.cfg.codex_home);
     // http-parser's own limit (a process-wide setting) stays above ours so

@@ -50,3 +50,42 @@ test('a port in use is a clear error', () => {
     resolve();
   }));
 });
+
+test('the work directory: leftovers swept at start, a second proxy refused', async () => {
+  const { startProxy, tmpdir } = require('./harness');
+  const fs = require('node:fs');
+  const workdir = path.join(tmpdir('codex-work-'), 'jobs');
+  fs.mkdirSync(path.join(workdir, 'executor-0', 'job-stale0000'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(workdir, 'executor-0', 'job-stale0000', 'file'), 'x');
+  fs.mkdirSync(path.join(workdir, 'job-from-an-old-layout'));
+  const p = await startProxy({}, { workdir });
+  try {
+    assert.deepEqual(fs.readdirSync(workdir).sort(), ['.codex-proxyd.lock', 'executor-0']);
+    assert.deepEqual(fs.readdirSync(path.join(workdir, 'executor-0')), []);
+    assert.match(p.log(), /msg="removed job directories left by an earlier run" count=2/);
+    const second = run(PROXYD(), [], { CODEX_PROXY_WORKDIR: workdir, PORT: '0' });
+    assert.equal(second.status, 2);
+    assert.match(second.stderr, /another codex-proxyd is using CODEX_PROXY_WORKDIR/);
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+  }
+});
+
+test('a work directory that is a symlink or belongs to another user is refused', () => {
+  const { tmpdir } = require('./harness');
+  const fs = require('node:fs');
+  const base = tmpdir('codex-work-');
+  fs.symlinkSync(base, path.join(base, 'link'));
+  let r = run(PROXYD(), [], { CODEX_PROXY_WORKDIR: path.join(base, 'link'), PORT: '0' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /is not a directory \(a symbolic link is refused\)/);
+  let foreign = '/usr/share';
+  if (process.getuid() === 0) {  // as root, make one that belongs to nobody
+    foreign = path.join(base, 'foreign');
+    fs.mkdirSync(foreign);
+    fs.chownSync(foreign, 65534, 65534);
+  }
+  r = run(PROXYD(), [], { CODEX_PROXY_WORKDIR: foreign, PORT: '0' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /belongs to another user/);
+});

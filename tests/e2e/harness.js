@@ -57,7 +57,7 @@ async function waitFor(what, fn, timeoutMs = 10000) {
 async function startProxy(env = {}, opts = {}) {
   const mock = opts.mock || (await startMockModelServer());
   const codexHome = writeCodexHome(mock.port);
-  const workdir = path.join(tmpdir('codex-work-'), 'jobs');
+  const workdir = opts.workdir || path.join(tmpdir('codex-work-'), 'jobs');
   let log = '';
   const proc = spawn(PROXYD(), [], {
     env: {
@@ -90,7 +90,13 @@ async function startProxy(env = {}, opts = {}) {
     },
     // pids of codex runs of this proxy still alive: their argv names a job
     // directory under this proxy's private work directory.
-    codexPids() { return pidsWithArg(`${workdir}/job-`); },
+    codexPids() { return pidsWithArg(`${workdir}/executor-`).filter((pid) => cmdline(pid).includes('/job-')); },
+    // Job directories that exist now, as paths.
+    jobDirs() {
+      if (!fs.existsSync(workdir)) return [];
+      return fs.readdirSync(workdir).filter((e) => e.startsWith('executor-'))
+        .flatMap((e) => fs.readdirSync(path.join(workdir, e)).map((j) => path.join(workdir, e, j)));
+    },
     pidsWithParent(ppid) { return childrenOf(ppid); },
     executorPids() { return pidsWithArg('codex-proxy-executor').filter((pid) => cmdline(pid).includes(workdir)); },
     async stop() {

@@ -3,7 +3,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const http = require('node:http');
+const path = require('node:path');
 const { startProxy, post, parseSse, assertErrorEnvelope, waitFor, sleep } = require('./harness');
 
 let p;
@@ -90,6 +92,7 @@ test('an executor killed mid-job: 502, a new executor, the next request served',
   await noCodexLeft();
   await p.waitIdle(2);
   assert.ok(!p.executorPids().includes(busy));
+  assert.deepEqual(p.jobDirs(), [], 'the dead executor\'s job directory was swept by its successor');
   const h = await p.health();
   assert.equal(h.executors.idle, 2);
   p.mock.script = () => ({ text: 'revived' });
@@ -145,4 +148,20 @@ test('two executors run two jobs at once', async () => {
   const rs = [post(p, '/v1/chat/completions', chat('x')), post(p, '/v1/chat/completions', chat('y'))];
   await waitFor('both executors busy at once', async () => (await p.health()).executors.busy === 2);
   for (const r of await Promise.all(rs)) assert.equal((await r.json()).choices[0].message.content, 'parallel');
+});
+
+test('each job runs in a fresh private directory that is removed afterwards', async () => {
+  p.mock.script = () => ({ delayMs: 400, text: 'x' });
+  const first = post(p, '/v1/chat/completions', chat('one'));
+  const dirs = await waitFor('the job directory', () => { const d = p.jobDirs(); return d.length === 1 && d; });
+  assert.match(path.basename(dirs[0]), /^job-[A-Za-z0-9]{10}$/);
+  assert.equal(fs.statSync(dirs[0]).mode & 0o777, 0o700);
+  assert.equal(fs.statSync(path.dirname(dirs[0])).mode & 0o777, 0o700);
+  assert.equal(fs.statSync(p.workdir).mode & 0o777, 0o700);
+  assert.equal((await first).status, 200);
+  await waitFor('the job directory to be removed', () => p.jobDirs().length === 0);
+  const second = post(p, '/v1/chat/completions', chat('two'));
+  const next = await waitFor('the next job directory', () => { const d = p.jobDirs(); return d.length === 1 && d; });
+  assert.notEqual(next[0], dirs[0]);
+  await second;
 });

@@ -1,0 +1,18 @@
+// The supervisor's claim on CODEX_PROXY_WORKDIR.
+//
+// Job directories live below it, so it must be ours alone: created 0700,
+// refused when another user owns it (anyone could pre-create a path under
+// /tmp to watch our jobs), and locked so that a second proxy configured
+// with the same directory refuses to start instead of sweeping the first
+// one's jobs. What a crash left behind is removed here, before any executor
+// starts.
+#pragma once
+#include <string>
+
+#include "common/unique_fd.h"
+
+// On success lock holds the lock for the supervisor's life.
+bool work_directory_claim(const std::string &dir, UniqueFd &lock, int &swept, std::string &error);
+
+// Each executor's own subdirectory.
+std::string work_directory_for_executor(const std::string &dir, int index);
