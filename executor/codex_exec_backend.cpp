@@ -114,6 +114,7 @@ struct Run {
     std::string line, stderr_tail;
     bool turn_completed = false, turn_failed = false, out_eof = false, err_eof = false;
     bool exited = false;
+    bool overlong = false;  // an event was lost: the answer cannot be trusted
     int wait_status = 0;
     std::string failure;
 
@@ -181,7 +182,10 @@ void Run::read_stdout() {
         start = nl + 1;
     }
     line.erase(0, start);
-    if (line.size() > kMaxLine) line.clear();  // one absurd line must not exhaust memory
+    if (line.size() > kMaxLine) {  // one absurd line must not exhaust memory
+        line.clear();
+        overlong = true;
+    }
 }
 
 void Run::read_stderr() {
@@ -274,6 +278,9 @@ ipc::DoneMsg classify(Run &r) {
         d.outcome = ipc::Outcome::BackendFailed;
         d.detail = "codex exited with status " + std::to_string(d.exit_status) + "; stderr tail: " +
                    r.stderr_tail;
+    } else if (r.overlong) {
+        d.outcome = ipc::Outcome::BackendFailed;
+        d.detail = "codex printed an event line over " + std::to_string(kMaxLine) + " bytes";
     } else if (!r.turn_completed) {
         d.outcome = ipc::Outcome::BackendFailed;
         d.detail = "codex ended without completing the turn; stderr tail: " + r.stderr_tail;

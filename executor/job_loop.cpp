@@ -1,6 +1,8 @@
 #include "executor/job_loop.h"
 
 #include <poll.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include "common/ipc_messages.h"
@@ -16,7 +18,7 @@ public:
     int control_fd() const override { return ctl_.fd(); }
     bool control_ready() override;
     void text_delta(std::string_view t) override { send(ipc::MsgType::TextDelta, ipc::encode(ipc::TextMsg{std::string(t)})); }
-    void message(std::string_view t) override { send(ipc::MsgType::Message, ipc::encode(ipc::TextMsg{std::string(t)})); }
+    void message(std::string_view t) override;
     void usage(const ipc::UsageMsg &u) override { send(ipc::MsgType::Usage, ipc::encode(u)); }
     bool supervisor_gone() const { return gone_; }
     bool protocol_error() const { return protocol_error_; }
@@ -29,6 +31,22 @@ private:
     uint64_t job_id_;
     bool gone_ = false, cancelled_ = false, protocol_error_ = false;
 };
+
+// A message too large for one frame goes as deltas, cut between UTF-8
+// characters so that each is valid text on its own, then an empty Message
+// to close it (the supervisor keeps the deltas' text).
+void IpcJobChannel::message(std::string_view t) {
+    constexpr size_t kPiece = 1u << 20;
+    if (t.size() > kPiece) {
+        while (!t.empty()) {
+            size_t cut = std::min(t.size(), kPiece);
+            while (cut < t.size() && cut > kPiece / 2 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80) cut--;
+            text_delta(t.substr(0, cut));
+            t.remove_prefix(cut);
+        }
+    }
+    send(ipc::MsgType::Message, ipc::encode(ipc::TextMsg{std::string(t)}));
+}
 
 bool IpcJobChannel::control_ready() {
     if (!ctl_.read_available()) gone_ = true;

@@ -249,3 +249,18 @@ test('one log line per request, with no key and no prompt text', async () => {
   assert.ok(!p.log().includes('PROMPT-MARKER-42'), 'prompt text in log');
   assert.ok(!p.log().includes(KEY), 'API key in log');
 });
+
+test('a huge answer arrives whole, in one piece or streamed, with multi-byte text intact', async () => {
+  const huge = 'ab€😀'.repeat(1000000);  // 9 MB of UTF-8 in mixed widths: more than one IPC frame holds
+  p.mock.script = () => ({ text: huge });
+  let r = await post(p, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'huge' }] }, auth);
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).choices[0].message.content, huge);
+  r = await post(p, '/v1/responses', { model: 'm', stream: true, input: 'huge' }, auth);
+  const events = parseSse(await r.text()).filter((e) => !e.comment);
+  const deltas = events.filter((e) => e.event === 'response.output_text.delta');
+  assert.ok(deltas.length > 1, 'sent as several deltas');
+  assert.ok(!deltas.some((d) => d.data.delta.includes('\uFFFD')), 'no character was cut in two');
+  assert.equal(deltas.map((d) => d.data.delta).join(''), huge);
+  assert.equal(events.at(-1).data.response.output[0].content[0].text, huge);
+});
