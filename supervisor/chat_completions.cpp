@@ -182,11 +182,8 @@ void handle_chat_completions(HttpConnection &c) {
         return;
     }
     CompletionRequest cr;
-    cr.prompt = prompt_from_turns(req.turns);
-    if (!check_prompt_size(cr.prompt, "messages", err)) {
-        c.respond_error(err);
-        return;
-    }
+    cr.turns = std::move(req.turns);
+    cr.turns_param = "messages";
     cr.client_model = req.model;
     cr.stream = req.stream;
     completion_start(c, std::move(cr), std::make_unique<ChatFormat>(req.model, req.include_usage));

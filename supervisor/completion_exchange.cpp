@@ -1,6 +1,7 @@
 #include "supervisor/completion_exchange.h"
 
 #include "supervisor/app.h"
+#include "supervisor/request_common.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/sse.h"
 
@@ -138,10 +139,15 @@ ApiError completion_error(const JobResult &r, uint32_t timeout_ms) {
 void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<AnswerFormat> fmt) {
     App &app = c.app();
     c.request().stats.model = req.client_model;
-    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), req.stream);
     ipc::JobMsg msg;
+    msg.prompt = prompt_from_turns(req.turns);
+    ApiError err;
+    if (!check_prompt_size(msg.prompt, req.turns_param, err)) {
+        c.respond_error(err);
+        return;
+    }
+    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), req.stream);
     msg.model = app.cfg.codex_model;
-    msg.prompt = std::move(req.prompt);
     msg.timeout_ms = app.cfg.timeout_ms;
     Job *job = nullptr;
     switch (app.scheduler->submit(ex.get(), std::move(msg), &job)) {

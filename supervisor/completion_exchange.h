@@ -6,11 +6,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/ipc_messages.h"
 #include "supervisor/http_connection.h"
 #include "supervisor/job.h"
 #include "supervisor/openai_error.h"
+#include "supervisor/prompt.h"
 
 // One API's wire format for an answer (Chat Completions, Responses).
 class AnswerFormat {
@@ -24,12 +26,14 @@ public:
 };
 
 struct CompletionRequest {
-    std::string prompt;
-    std::string client_model;  // echoed back
+    std::vector<Turn> turns;
+    const char *turns_param = "";  // names the conversation in errors: messages, input
+    std::string client_model;      // echoed back
     bool stream = false;
 };
 
-// Starts the job for req on c; answers at once when it cannot be queued.
+// Renders the conversation for codex and starts its job on c; answers at
+// once when the prompt is too long or the job cannot be queued.
 void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<AnswerFormat> fmt);
 
 // The error a failed job becomes, for both whole and streamed answers.

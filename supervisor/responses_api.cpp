@@ -251,11 +251,8 @@ void handle_responses(HttpConnection &c) {
         return;
     }
     CompletionRequest cr;
-    cr.prompt = prompt_from_turns(req.turns);
-    if (!check_prompt_size(cr.prompt, "input", err)) {
-        c.respond_error(err);
-        return;
-    }
+    cr.turns = std::move(req.turns);
+    cr.turns_param = "input";
     cr.client_model = req.model;
     cr.stream = req.stream;
     completion_start(c, std::move(cr), std::make_unique<ResponsesFormat>(req.model, req));
