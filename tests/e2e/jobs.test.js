@@ -100,6 +100,18 @@ test('an executor killed mid-job: 502, a new executor, the next request served',
   assert.equal((await ok.json()).choices[0].message.content, 'revived');
 });
 
+test('an executor killed mid-stream ends the stream with an executor_lost error', async () => {
+  p.mock.script = () => ({ stall: true });
+  const s = await startStream(chat('doomed stream', { stream: true }));
+  await waitFor('codex to run', () => p.codexPids().length === 1);
+  const busy = p.executorPids().find((pid) => p.pidsWithParent(pid).length > 0);
+  process.kill(busy, 'SIGKILL');
+  await new Promise((r) => s.res.on('end', r));
+  assertErrorEnvelope(parseSse(s.text()).at(-1).data, 'executor_lost');
+  await noCodexLeft();
+  await p.waitIdle(2);
+});
+
 test('past the queue limit: 429 with Retry-After', async () => {
   // Short enough that the queued job still fits in the 1500 ms timeout,
   // which counts time in the queue.
