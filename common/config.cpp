@@ -1,6 +1,7 @@
 #include "common/config.h"
 
 #include <cstdlib>
+#include <cstring>
 
 namespace {
 
@@ -41,6 +42,10 @@ const StrSetting kStrSettings[] = {
     {"CODEX_HOME", &Config::codex_home, true},
     {"CODEX_PROXY_WORKDIR", &Config::workdir, false},
     {"CODEX_PROXY_EXECUTOR", &Config::executor_path, true},
+    {"CODEX_PROXY_API_KEY_FILE", &Config::api_key_file, true},
+    {"CREDENTIALS_DIRECTORY", &Config::credentials_dir, true},
+    {"CODEX_PROXY_LISTEN", &Config::listen, true},
+    {"CODEX_PROXY_SOCKET_GROUP", &Config::socket_group, true},
 };
 
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint32_t &out) {
@@ -83,7 +88,42 @@ bool parse_pass_env(const char *s, std::vector<std::string> &out, std::string &e
     }
 }
 
+bool parse_flag(const char *name, const char *v, bool &out, std::string &error) {
+    if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes")) out = true;
+    else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") || !*v) out = false;
+    else {
+        error = std::string(name) + ": expected 1 or 0, got '" + v + "'";
+        return false;
+    }
+    return true;
+}
+
+bool parse_octal_mode(const char *name, const char *v, uint32_t &out, std::string &error) {
+    uint32_t m = 0;
+    bool ok = *v != '\0' && strlen(v) <= 4;
+    for (const char *p = v; ok && *p; p++) {
+        ok = *p >= '0' && *p <= '7';
+        m = m * 8 + static_cast<uint32_t>(*p - '0');
+    }
+    if (!ok || m > 0777) {
+        error = std::string(name) + ": expected an octal mode such as 0660, got '" + v + "'";
+        return false;
+    }
+    out = m;
+    return true;
+}
+
+bool validate(const Config &cfg, std::string &error) {
+    if (!cfg.listen.empty() && (cfg.listen.rfind("unix:/", 0) != 0 || cfg.listen.size() > 100)) {
+        error = "CODEX_PROXY_LISTEN: expected unix:/absolute/path (at most 100 characters)";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+const char *const kSecretSettings[] = {"CODEX_PROXY_API_KEY", nullptr};
 
 const char *config_getenv(const char *name, void *) { return getenv(name); }
 
@@ -108,5 +148,9 @@ bool config_load(EnvLookup lookup, void *ctx, Config &cfg, std::string &error) {
     }
     if (const char *v = lookup("CODEX_PROXY_PASS_ENV", ctx))
         if (!parse_pass_env(v, cfg.pass_env, error)) return false;
-    return true;
+    if (const char *v = lookup("CODEX_PROXY_ALLOW_UNAUTHENTICATED", ctx))
+        if (!parse_flag("CODEX_PROXY_ALLOW_UNAUTHENTICATED", v, cfg.allow_unauthenticated, error)) return false;
+    if (const char *v = lookup("CODEX_PROXY_SOCKET_MODE", ctx))
+        if (!parse_octal_mode("CODEX_PROXY_SOCKET_MODE", v, cfg.socket_mode, error)) return false;
+    return validate(cfg, error);
 }

@@ -11,7 +11,13 @@
 struct Config {
     std::string host = "127.0.0.1";
     uint32_t port = 4017;  // 0 binds an ephemeral port (tests use it)
-    std::string api_key;   // empty: no authentication
+    std::string api_key;   // empty: no key from the environment itself
+    std::string api_key_file;     // CODEX_PROXY_API_KEY_FILE: one key per line
+    std::string credentials_dir;  // systemd's CREDENTIALS_DIRECTORY
+    bool allow_unauthenticated = false;  // a non-loopback listener without a key
+    std::string listen;           // "unix:/path"; empty: HOST and PORT
+    uint32_t socket_mode = 0660;
+    std::string socket_group;     // name or number; empty: the proxy's group
     std::string codex_bin = "codex";
     std::string codex_model;  // empty: codex's own default
     std::string codex_home;   // empty: codex's default ($HOME/.codex)
@@ -35,6 +41,9 @@ using EnvLookup = const char *(*)(const char *name, void *ctx);
 
 // Fills cfg from the environment; on failure returns false and sets error.
 bool config_load(EnvLookup lookup, void *ctx, Config &cfg, std::string &error);
+
+// The settings that hold secrets, so they can be scrubbed once read.
+extern const char *const kSecretSettings[];
 
 // The real process environment, for config_load.
 const char *config_getenv(const char *name, void *ctx);

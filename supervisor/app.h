@@ -23,7 +23,12 @@ struct App {
     bool codex_login_found = false;
     Scheduler *scheduler = nullptr;
     std::unordered_set<HttpConnection *> connections;
-    uv_tcp_t listener;
+    // TCP (HOST:PORT) or a Unix socket (CODEX_PROXY_LISTEN=unix:...).
+    union Listener {
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } listener;
+    bool listener_is_unix = false;
     uv_signal_t sigterm, sigint;
     uv_timer_t grace_timer;
     bool draining = false;

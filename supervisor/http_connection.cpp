@@ -98,9 +98,10 @@ const http_parser_settings HttpCallbacks::settings = {
     HttpCallbacks::message_complete, nullptr, nullptr};
 
 HttpConnection::HttpConnection(App &app) : app_(app) {
-    uv_tcp_init(app.loop, &tcp_);
+    if (app.listener_is_unix) uv_pipe_init(app.loop, &sock_.pipe, 0);
+    else uv_tcp_init(app.loop, &sock_.tcp);
     uv_timer_init(app.loop, &timer_);
-    tcp_.data = this;
+    stream()->data = this;
     timer_.data = this;
     handles_open_ = 2;
     http_parser_init(&parser_, HTTP_REQUEST);
@@ -114,11 +115,11 @@ size_t HttpConnection::open_count(const App &app) { return app.connections.size(
 
 void HttpConnection::accept_from(App &app, uv_stream_t *server) {
     auto *c = new HttpConnection(app);
-    if (uv_accept(server, reinterpret_cast<uv_stream_t *>(&c->tcp_)) != 0 || app.draining) {
+    if (uv_accept(server, c->stream()) != 0 || app.draining) {
         c->close();
         return;
     }
-    uv_tcp_nodelay(&c->tcp_, 1);
+    if (!app.listener_is_unix) uv_tcp_nodelay(&c->sock_.tcp, 1);
     if (app.connections.size() > app.cfg.max_connections) {
         // Say why, then close without reading a request: a bare close would
         // reach a client that already sent bytes as a reset.
@@ -137,7 +138,7 @@ void HttpConnection::start_reading() {
     if (reading_ || closing_) return;
     reading_ = true;
     uv_read_start(
-        reinterpret_cast<uv_stream_t *>(&tcp_),
+        stream(),
         [](uv_handle_t *, size_t, uv_buf_t *buf) {
             static thread_local char slab[65536];  // read scratch, consumed before returning to the loop
             *buf = uv_buf_init(slab, sizeof slab);
@@ -158,7 +159,7 @@ void HttpConnection::on_readable(ssize_t nread, const char *data) {
     if (phase_ == Phase::Handling) {
         pending_in_.append(data, n);
         if (pending_in_.size() > kMaxPendingInput) {
-            uv_read_stop(reinterpret_cast<uv_stream_t *>(&tcp_));
+            uv_read_stop(stream());
             reading_ = false;
         }
         return;
@@ -346,7 +347,7 @@ void HttpConnection::write_raw(std::string data, bool last) {
     auto *w = new WriteReq{uv_write_t{}, std::move(data), this, last};
     uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
     writes_pending_++;
-    int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t *>(&tcp_), &buf, 1, [](uv_write_t *r, int status) {
+    int rc = uv_write(&w->req, stream(), &buf, 1, [](uv_write_t *r, int status) {
         auto *w = reinterpret_cast<WriteReq *>(r);
         HttpConnection *c = w->conn;
         bool last = w->last;
@@ -379,7 +380,7 @@ void HttpConnection::response_complete() {
         phase_ = Phase::Closing;
         auto *sr = new uv_shutdown_t;
         sr->data = this;
-        if (uv_shutdown(sr, reinterpret_cast<uv_stream_t *>(&tcp_), [](uv_shutdown_t *r, int) { delete r; }) != 0)
+        if (uv_shutdown(sr, stream(), [](uv_shutdown_t *r, int) { delete r; }) != 0)
             delete sr;
         start_reading();
         arm_timer(1000);
@@ -424,7 +425,7 @@ void HttpConnection::close() {
         auto *c = static_cast<HttpConnection *>(h->data);
         if (--c->handles_open_ == 0) delete c;
     };
-    uv_close(reinterpret_cast<uv_handle_t *>(&tcp_), on_closed);
+    uv_close(reinterpret_cast<uv_handle_t *>(stream()), on_closed);
     uv_close(reinterpret_cast<uv_handle_t *>(&timer_), on_closed);
 }
 

@@ -82,8 +82,13 @@ private:
     std::string head(int status, std::string_view content_type, long content_length,
                      const HeaderList &extra);
 
+    uv_stream_t *stream() { return reinterpret_cast<uv_stream_t *>(&sock_); }
+
     App &app_;
-    uv_tcp_t tcp_;
+    union Socket {
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } sock_;
     uv_timer_t timer_;
     http_parser parser_;
     int handles_open_ = 0;

@@ -1,10 +1,18 @@
 #include "supervisor/lifecycle.h"
 
+#include <grp.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <vector>
 
 #include "common/log.h"
+#include "common/unique_fd.h"
 #include "supervisor/http_connection.h"
 #include "supervisor/scheduler.h"
 
@@ -29,6 +37,88 @@ int bound_port(uv_tcp_t *t) {
     uv_tcp_getsockname(t, reinterpret_cast<sockaddr *>(&ss), &len);
     if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port);
     return ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port);
+}
+
+// Returned by the listen_* helpers when they refused for a reason they logged.
+constexpr int kRefused = 1;
+
+bool is_loopback(const sockaddr_storage &a) {
+    if (a.ss_family == AF_INET)
+        return (ntohl(reinterpret_cast<const sockaddr_in &>(a).sin_addr.s_addr) >> 24) == 127;
+    const in6_addr &v6 = reinterpret_cast<const sockaddr_in6 &>(a).sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+int listen_tcp(App &app) {
+    sockaddr_storage addr = {};
+    if (!resolve(app.cfg.host, app.cfg.port, addr)) {
+        LogLine("supervisor", "error", "HOST is not an IP address").kv("host", app.cfg.host).emit();
+        return kRefused;
+    }
+    // Whatever the login can do, anyone who reaches the port can do.
+    if (!is_loopback(addr) && !app.keys.enabled() && !app.cfg.allow_unauthenticated) {
+        LogLine("supervisor", "error",
+                "refusing to listen beyond loopback without an API key: set CODEX_PROXY_API_KEY or "
+                "CODEX_PROXY_API_KEY_FILE, or CODEX_PROXY_ALLOW_UNAUTHENTICATED=1")
+            .kv("host", app.cfg.host)
+            .emit();
+        return kRefused;
+    }
+    uv_tcp_init(app.loop, &app.listener.tcp);
+    app.listener.tcp.data = &app;
+    int rc = uv_tcp_bind(&app.listener.tcp, reinterpret_cast<sockaddr *>(&addr), 0);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t *>(&app.listener.tcp), 511, on_connection);
+    if (rc == 0)
+        LogLine("supervisor", "info", "listening").kv("host", app.cfg.host).kv("port", bound_port(&app.listener.tcp)).emit();
+    return rc;
+}
+
+// A socket file left by a proxy that died is removed; one that still
+// answers belongs to a live process and is left alone.
+int clear_stale_socket(const std::string &path) {
+    struct stat st;
+    if (lstat(path.c_str(), &st) != 0) return 0;
+    if (!S_ISSOCK(st.st_mode)) return UV_EEXIST;
+    UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un sun = {};
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path.c_str());
+    if (connect(probe.get(), reinterpret_cast<sockaddr *>(&sun), sizeof sun) == 0) return UV_EADDRINUSE;
+    return unlink(path.c_str()) == 0 ? 0 : uv_translate_sys_error(errno);
+}
+
+int socket_group(const std::string &name, gid_t &gid) {
+    if (name.empty()) return 0;
+    if (const struct group *g = getgrnam(name.c_str())) {
+        gid = g->gr_gid;
+        return 0;
+    }
+    char *end = nullptr;
+    long n = strtol(name.c_str(), &end, 10);
+    if (*end || n < 0) return UV_EINVAL;
+    gid = static_cast<gid_t>(n);
+    return 0;
+}
+
+int listen_unix(App &app) {
+    std::string path = app.cfg.listen.substr(strlen("unix:"));
+    gid_t gid = static_cast<gid_t>(-1);
+    int rc = socket_group(app.cfg.socket_group, gid);
+    if (rc == 0) rc = clear_stale_socket(path);
+    if (rc != 0) return rc;
+    app.listener_is_unix = true;
+    uv_pipe_init(app.loop, &app.listener.pipe, 0);
+    app.listener.pipe.data = &app;
+    // Created private, then opened up to exactly the configured mode.
+    mode_t old = umask(0177);
+    rc = uv_pipe_bind(&app.listener.pipe, path.c_str());
+    umask(old);
+    if (rc == 0 && chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) rc = uv_translate_sys_error(errno);
+    if (rc == 0 && chmod(path.c_str(), app.cfg.socket_mode) != 0) rc = uv_translate_sys_error(errno);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t *>(&app.listener.pipe), 511, on_connection);
+    if (rc == 0) LogLine("supervisor", "info", "listening").kv("socket", path).emit();
+    return rc;
 }
 
 void finish(App &app) {
@@ -58,24 +148,14 @@ void on_grace_over(uv_timer_t *t) {
 }  // namespace
 
 bool lifecycle_listen(App &app) {
-    sockaddr_storage addr = {};
-    if (!resolve(app.cfg.host, app.cfg.port, addr)) {
-        LogLine("supervisor", "error", "HOST is not an IP address").kv("host", app.cfg.host).emit();
-        return false;
-    }
-    uv_tcp_init(app.loop, &app.listener);
-    app.listener.data = &app;
-    int rc = uv_tcp_bind(&app.listener, reinterpret_cast<sockaddr *>(&addr), 0);
-    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t *>(&app.listener), 511, on_connection);
+    int rc = app.cfg.listen.empty() ? listen_tcp(app) : listen_unix(app);
     if (rc != 0) {
         LogLine("supervisor", "error", "cannot listen")
-            .kv("host", app.cfg.host)
-            .kv("port", app.cfg.port)
-            .kv("error", uv_strerror(rc))
+            .kv("listen", app.cfg.listen.empty() ? app.cfg.host + ":" + std::to_string(app.cfg.port) : app.cfg.listen)
+            .kv("error", rc == kRefused ? "refused (see above)" : uv_strerror(rc))
             .emit();
         return false;
     }
-    LogLine("supervisor", "info", "listening").kv("host", app.cfg.host).kv("port", bound_port(&app.listener)).emit();
     return true;
 }
 
@@ -94,6 +174,7 @@ void lifecycle_begin_shutdown(App &app) {
     app.draining = true;
     LogLine("supervisor", "info", "shutting down").kv("grace_ms", app.cfg.shutdown_grace_ms).emit();
     uv_close(reinterpret_cast<uv_handle_t *>(&app.listener), nullptr);
+    if (app.listener_is_unix) unlink(app.cfg.listen.c_str() + strlen("unix:"));
     for (HttpConnection *c : std::vector<HttpConnection *>(app.connections.begin(), app.connections.end()))
         c->close_when_idle();
     uv_timer_start(&app.grace_timer, on_grace_over, app.cfg.shutdown_grace_ms, 0);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "supervisor/api_key_sources.h"
 #include "supervisor/app.h"
 #include "supervisor/codex_login.h"
 #include "supervisor/executor_path.h"
@@ -41,7 +42,9 @@ bool setup(App &app, std::string &error) {
     if (!work_directory_claim(app.cfg.workdir, app.workdir_lock, swept, error)) return false;
     if (swept)
         LogLine("supervisor", "warn", "removed job directories left by an earlier run").kv("count", swept).emit();
-    if (!app.cfg.api_key.empty()) app.keys.add(app.cfg.api_key);
+    bool keys_ok = api_keys_load(app.cfg, app.keys, error);
+    api_keys_scrub_environment();
+    if (!keys_ok) return false;
     app.codex_home = codex_home_resolve(app.cfg.codex_home);
     // http-parser's own limit (a process-wide setting) stays above ours so
     // that ours decides, and answers 431.

@@ -75,16 +75,21 @@ async function startProxy(env = {}, opts = {}) {
   });
   proc.stderr.on('data', (d) => { log += d; });
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const unix = (env.CODEX_PROXY_LISTEN || '').startsWith('unix:');
   const port = await waitFor('codex-proxyd to listen', () => {
-    const m = /msg=listening host=\S+ port=(\d+)/.exec(log);
+    const m = unix ? /msg=listening socket=/.exec(log) : /msg=listening host=\S+ port=(\d+)/.exec(log);
     if (!m && proc.exitCode !== null) throw new Error(`codex-proxyd exited early:\n${log}`);
-    return m && Number(m[1]);
+    return m && (unix ? -1 : Number(m[1]));
   });
   const p = {
     mock, codexHome, workdir, proc, port, exited,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${/^127\./.test(env.HOST || '') ? env.HOST : '127.0.0.1'}:${port}`,
     log: () => log,
-    async health() { return (await fetch(`${p.url}/healthz`)).json(); },
+    socketPath: unix ? env.CODEX_PROXY_LISTEN.slice(5) : null,
+    async health() {
+      if (!unix) return (await fetch(`${p.url}/healthz`)).json();
+      return JSON.parse((await unixRequest(p.socketPath, 'GET', '/healthz')).body);
+    },
     async waitIdle(n = 1) {
       return waitFor(`${n} idle executor(s)`, async () => (await p.health()).executors.idle >= n);
     },
@@ -114,8 +119,26 @@ async function startProxy(env = {}, opts = {}) {
   return p;
 }
 
+// An HTTP request over a Unix socket (fetch cannot use one).
+function unixRequest(socketPath, method, route, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = require('node:http').request({ socketPath, method, path: route, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let data = '';
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
 function cmdline(pid) {
   try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '); } catch { return ''; }
+}
+
+// A process's environment as NAME=value strings.
+function environOf(pid) {
+  return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
 }
 
 function childrenOf(ppid) {
@@ -193,5 +216,5 @@ function assertErrorEnvelope(body, code) {
 
 module.exports = {
   startProxy, startMockModelServer, post, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
-  pidsWithArg, cmdline, PROXYD, CODEX, tmpdir,
+  pidsWithArg, cmdline, PROXYD, CODEX, tmpdir, unixRequest, environOf,
 };

@@ -1,3 +1,4 @@
+#include "supervisor/api_key_sources.h"
 #include "supervisor/api_keys.h"
 #include "cmocka_cpp.h"
 
@@ -47,6 +48,26 @@ static void very_long_presented_key_is_just_wrong(void **) {
     assert_false(k.check_key(std::string(1 << 20, 's')));
 }
 
+static void key_file_skips_comments_and_blanks_and_trims(void **) {
+    ApiKeys k;
+    int n = 0;
+    std::string err;
+    assert_true(api_keys_parse("# c\n\n  key-one \r\n\tkey-two\nlast-no-newline", "F", k, n, err));
+    assert_int_equal(n, 3);
+    assert_true(k.check_key("key-one"));
+    assert_true(k.check_key("key-two"));
+    assert_true(k.check_key("last-no-newline"));
+}
+
+static void key_file_error_names_line_not_key(void **) {
+    ApiKeys k;
+    int n = 0;
+    std::string err;
+    assert_false(api_keys_parse("ok-key\nbad key here\n", "F", k, n, err));
+    assert_str_equal(err, "F line 2: a key may not hold spaces or control characters");
+    assert_false(api_keys_parse(std::string("a\x01b"), "F", k, n, err));
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(correct_bearer_key_passes),
@@ -55,6 +76,8 @@ int main() {
         cmocka_unit_test(any_of_several_keys_passes),
         cmocka_unit_test(no_keys_means_disabled),
         cmocka_unit_test(very_long_presented_key_is_just_wrong),
+        cmocka_unit_test(key_file_skips_comments_and_blanks_and_trims),
+        cmocka_unit_test(key_file_error_names_line_not_key),
     };
     return cmocka_run_group_tests(tests, setup, nullptr);
 }

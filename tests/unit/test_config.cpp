@@ -88,6 +88,23 @@ static void pass_env_is_a_comma_list_of_names(void **) {
     assert_non_null(strstr(err.c_str(), "NOT-OK"));
 }
 
+static void flags_modes_and_listen_are_checked(void **) {
+    Config c;
+    std::string err;
+    assert_true(load({{"CODEX_PROXY_ALLOW_UNAUTHENTICATED", "1"}, {"CODEX_PROXY_SOCKET_MODE", "0600"},
+                      {"CODEX_PROXY_LISTEN", "unix:/run/codex-proxy/proxy.sock"}},
+                     c, err));
+    assert_true(c.allow_unauthenticated);
+    assert_int_equal(c.socket_mode, 0600);
+    Config d;
+    assert_false(load({{"CODEX_PROXY_ALLOW_UNAUTHENTICATED", "maybe"}}, d, err));
+    assert_false(load({{"CODEX_PROXY_SOCKET_MODE", "0999"}}, d, err));
+    assert_false(load({{"CODEX_PROXY_SOCKET_MODE", "rw"}}, d, err));
+    assert_false(load({{"CODEX_PROXY_LISTEN", "tcp:0.0.0.0:80"}}, d, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_PROXY_LISTEN"));
+    assert_false(load({{"CODEX_PROXY_LISTEN", "unix:relative.sock"}}, d, err));
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_match_the_documented_ones),
@@ -96,6 +113,7 @@ int main() {
         cmocka_unit_test(out_of_range_is_an_error),
         cmocka_unit_test(required_string_may_not_be_empty),
         cmocka_unit_test(pass_env_is_a_comma_list_of_names),
+        cmocka_unit_test(flags_modes_and_listen_are_checked),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
