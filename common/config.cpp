@@ -46,6 +46,7 @@ const StrSetting kStrSettings[] = {
     {"CREDENTIALS_DIRECTORY", &Config::credentials_dir, true},
     {"CODEX_PROXY_LISTEN", &Config::listen, true},
     {"CODEX_PROXY_SOCKET_GROUP", &Config::socket_group, true},
+    {"CODEX_PROXY_USER", &Config::user, false},
 };
 
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint32_t &out) {

@@ -18,6 +18,7 @@ struct Config {
     std::string listen;           // "unix:/path"; empty: HOST and PORT
     uint32_t socket_mode = 0660;
     std::string socket_group;     // name or number; empty: the proxy's group
+    std::string user = "codex-proxy";  // who the proxy becomes when started as root
     std::string codex_bin = "codex";
     std::string codex_model;  // empty: codex's own default
     std::string codex_home;   // empty: codex's default ($HOME/.codex)

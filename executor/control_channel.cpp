@@ -8,6 +8,9 @@
 ControlChannel::ControlChannel(int fd) : fd_(fd) {
     int fl = fcntl(fd, F_GETFL);
     fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    // Inherited through dup2, so not close-on-exec: without this, codex
+    // would hold a channel to the supervisor.
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 bool ControlChannel::send(ipc::MsgType type, uint64_t job_id, const std::string &payload) {

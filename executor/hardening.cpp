@@ -26,6 +26,12 @@ void close_other_fds(int keep_fd) {
 }  // namespace
 
 bool executor_harden(pid_t supervisor_pid, int keep_fd, std::string &error) {
+    // The supervisor starts executors as its run user; root here means a
+    // broken setup, and codex must not run with root's powers.
+    if (getuid() == 0 || geteuid() == 0 || getgid() == 0 || getegid() == 0) {
+        errno = EPERM;
+        return fail(error, "refusing to run as root or group 0");
+    }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return fail(error, "PR_SET_PDEATHSIG");
     // The supervisor may have died before PDEATHSIG was armed.
     if (supervisor_pid > 0 && getppid() != supervisor_pid) {

@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/unique_fd.h"
 #include "supervisor/api_keys.h"
+#include "supervisor/privileges.h"
 
 class HttpConnection;
 class Scheduler;
@@ -18,6 +19,7 @@ struct App {
     Config cfg;
     ApiKeys keys;
     std::string executor_path;
+    RunAs run_as;  // whom executors run as, when started as root
     UniqueFd workdir_lock;  // held for the supervisor's life
     std::string codex_home;  // where codex keeps its login
     bool codex_login_found = false;

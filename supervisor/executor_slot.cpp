@@ -21,13 +21,15 @@ constexpr uint64_t kHealthyLifeMs = 5000;
 
 // The executor's environment is an allow-list: nothing else the supervisor
 // was given (its API keys above all) reaches it or codex.
-std::vector<std::string> executor_env(const Config &cfg) {
+std::vector<std::string> executor_env(const App &app) {
     std::vector<std::string> names = {"PATH", "HOME", "LANG", "TZ", "CODEX_HOME"};
-    names.insert(names.end(), cfg.pass_env.begin(), cfg.pass_env.end());
+    names.insert(names.end(), app.cfg.pass_env.begin(), app.cfg.pass_env.end());
     std::vector<std::string> env;
     for (const auto &n : names) {
         if (n.rfind("CODEX_PROXY_", 0) == 0) continue;  // never the proxy's own settings
-        if (const char *v = getenv(n.c_str())) env.push_back(n + "=" + v);
+        // root's HOME is no place for the run user's files
+        if (n == "HOME" && app.run_as.drop) env.push_back("HOME=" + app.run_as.home);
+        else if (const char *v = getenv(n.c_str())) env.push_back(n + "=" + v);
     }
     return env;
 }
@@ -99,7 +101,7 @@ bool start_process(ExecutorSlot &s, int child_fd) {
     std::vector<char *> argv;
     for (auto &a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::vector<std::string> env = executor_env(app.cfg);
+    std::vector<std::string> env = executor_env(app);
     std::vector<char *> envp;
     for (auto &e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -121,6 +123,13 @@ bool start_process(ExecutorSlot &s, int child_fd) {
     // Its own session: a terminal's ^C reaches the supervisor, which then
     // shuts executors down in order instead of them dying mid-job.
     o.flags = UV_PROCESS_DETACHED;
+    // Only at start, while the supervisor is still root: libuv then clears
+    // supplementary groups and sets gid and uid in the child.
+    if (app.run_as.drop && geteuid() == 0) {
+        o.flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+        o.uid = app.run_as.uid;
+        o.gid = app.run_as.gid;
+    }
     s.process.data = &s;
     int rc = uv_spawn(app.loop, &s.process, &o);
     if (rc != 0) {

@@ -38,8 +38,11 @@ bool setup(App &app, std::string &error) {
         error = "executor not found at " + app.executor_path + " (set CODEX_PROXY_EXECUTOR)";
         return false;
     }
+    if (!privileges_plan(app.cfg.user, app.run_as, error)) return false;
     int swept = 0;
-    if (!work_directory_claim(app.cfg.workdir, app.workdir_lock, swept, error)) return false;
+    uid_t owner = app.run_as.drop ? app.run_as.uid : geteuid();
+    gid_t group = app.run_as.drop ? app.run_as.gid : getegid();
+    if (!work_directory_claim(app.cfg.workdir, owner, group, app.workdir_lock, swept, error)) return false;
     if (swept)
         LogLine("supervisor", "warn", "removed job directories left by an earlier run").kv("count", swept).emit();
     bool keys_ok = api_keys_load(app.cfg, app.keys, error);
@@ -99,6 +102,13 @@ int main(int argc, char **argv) {
     }
     lifecycle_watch_signals(app);
     scheduler.start();
+    if (!privileges_drop(app.run_as, error)) {
+        LogLine("supervisor", "error", "cannot drop privileges; refusing to run").kv("error", error).emit();
+        scheduler.kill_all();
+        return 1;
+    }
+    if (app.run_as.drop)
+        LogLine("supervisor", "info", "dropped privileges").kv("user", app.cfg.user).kv("uid", app.run_as.uid).kv("gid", app.run_as.gid).emit();
     uv_run(&loop, UV_RUN_DEFAULT);
     close_everything(&loop);
     uv_loop_close(&loop);

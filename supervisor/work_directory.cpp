@@ -13,7 +13,8 @@ namespace {
 constexpr const char *kLockName = ".codex-proxyd.lock";
 }
 
-bool work_directory_claim(const std::string &dir, UniqueFd &lock, int &swept, std::string &error) {
+bool work_directory_claim(const std::string &dir, uid_t owner_uid, gid_t owner_gid, UniqueFd &lock, int &swept,
+                          std::string &error) {
     if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
         error = "cannot create CODEX_PROXY_WORKDIR " + dir + ": " + strerror(errno);
         return false;
@@ -23,8 +24,13 @@ bool work_directory_claim(const std::string &dir, UniqueFd &lock, int &swept, st
         error = "CODEX_PROXY_WORKDIR " + dir + " is not a directory (a symbolic link is refused)";
         return false;
     }
-    if (st.st_uid != geteuid()) {
+    // One root made (an earlier run before its drop) is handed over.
+    if (st.st_uid != owner_uid && !(st.st_uid == 0 && geteuid() == 0)) {
         error = "CODEX_PROXY_WORKDIR " + dir + " belongs to another user";
+        return false;
+    }
+    if ((st.st_uid != owner_uid || st.st_gid != owner_gid) && lchown(dir.c_str(), owner_uid, owner_gid) != 0) {
+        error = "cannot hand CODEX_PROXY_WORKDIR to the run user: " + std::string(strerror(errno));
         return false;
     }
     if ((st.st_mode & 077) && chmod(dir.c_str(), 0700) != 0) {

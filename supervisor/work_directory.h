@@ -7,12 +7,16 @@
 // one's jobs. What a crash left behind is removed here, before any executor
 // starts.
 #pragma once
+#include <sys/types.h>
+
 #include <string>
 
 #include "common/unique_fd.h"
 
 // On success lock holds the lock for the supervisor's life.
-bool work_directory_claim(const std::string &dir, UniqueFd &lock, int &swept, std::string &error);
+// owner: who must own it (the run user when started as root, else us).
+bool work_directory_claim(const std::string &dir, uid_t owner_uid, gid_t owner_gid, UniqueFd &lock, int &swept,
+                          std::string &error);
 
 // Each executor's own subdirectory.
 std::string work_directory_for_executor(const std::string &dir, int index);

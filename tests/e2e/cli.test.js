@@ -4,10 +4,10 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { PROXYD } = require('./harness');
+const { PROXYD, baseEnv } = require('./harness');
 
 const EXECUTOR = () => path.join(path.dirname(PROXYD()), 'codex-proxy-executor');
-const run = (bin, args, env = {}) => spawnSync(bin, args, { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 10000 });
+const run = (bin, args, env = {}) => spawnSync(bin, args, { env: { PATH: process.env.PATH, ...baseEnv(), ...env }, encoding: 'utf8', timeout: 10000 });
 
 test('both binaries answer --version and --help', () => {
   for (const bin of [PROXYD(), EXECUTOR()]) {

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { startMockModelServer } = require('./mock_model_server');
 
 // A missing tool is a failure that says what is missing, never a skip.
@@ -21,12 +21,47 @@ function requiredPath(envName, what) {
 const PROXYD = () => requiredPath('CODEX_PROXYD', 'the codex-proxyd binary');
 const CODEX = () => requiredPath('CODEX_CLI', 'the pinned @openai/codex CLI');
 
+// Reachable by the run user, who must enter it (work directories, codex
+// wrappers); nothing in it is secret.
 function tmpdir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(d, 0o755);
+  return d;
+}
+
+// Run as root (as CI does), every proxy drops to this user, as a real
+// deployment would; the tests create it.
+const RUN_USER = 'codex-proxy-e2e';
+
+function runUser() {
+  if (process.getuid() !== 0) return null;
+  let entry = spawnSync('getent', ['passwd', RUN_USER], { encoding: 'utf8' }).stdout;
+  if (!entry) {
+    const r = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent',
+      '--shell', '/usr/sbin/nologin', RUN_USER], { encoding: 'utf8' });
+    if (r.status !== 0 && r.status !== 9) throw new Error(`cannot create the test user ${RUN_USER}: ${r.stderr}`);
+    entry = spawnSync('getent', ['passwd', RUN_USER], { encoding: 'utf8' }).stdout;
+  }
+  const [, , uid, gid] = entry.split(':');
+  return { name: RUN_USER, uid: Number(uid), gid: Number(gid) };
+}
+
+// The environment every codex-proxyd of the tests starts with.
+function baseEnv() {
+  const u = runUser();
+  return u ? { CODEX_PROXY_USER: u.name } : {};
+}
+
+function giveToRunUser(p) {
+  const u = runUser();
+  if (!u) return;
+  fs.chownSync(p, u.uid, u.gid);
+  if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) giveToRunUser(path.join(p, e));
 }
 
 function writeCodexHome(mockPort) {
   const home = tmpdir('codex-home-');
+  fs.chmodSync(home, 0o700);
   fs.writeFileSync(path.join(home, 'config.toml'), [
     'model_provider = "mock"',
     '[model_providers.mock]',
@@ -38,6 +73,7 @@ function writeCodexHome(mockPort) {
     'stream_max_retries = 0',
     '',
   ].join('\n'));
+  giveToRunUser(home);  // codex writes its state there
   return home;
 }
 
@@ -69,6 +105,7 @@ async function startProxy(env = {}, opts = {}) {
       CODEX_PROXY_WORKDIR: workdir,
       ASAN_OPTIONS: process.env.ASAN_OPTIONS || '',
       UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || '',
+      ...baseEnv(),
       ...env,
     },
     stdio: ['ignore', 'inherit', 'pipe'],
@@ -216,5 +253,5 @@ function assertErrorEnvelope(body, code) {
 
 module.exports = {
   startProxy, startMockModelServer, post, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
-  pidsWithArg, cmdline, PROXYD, CODEX, tmpdir, unixRequest, environOf,
+  pidsWithArg, cmdline, PROXYD, CODEX, tmpdir, unixRequest, environOf, baseEnv, runUser, giveToRunUser,
 };

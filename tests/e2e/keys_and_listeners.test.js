@@ -6,9 +6,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { startProxy, post, assertErrorEnvelope, PROXYD, tmpdir, unixRequest, environOf } = require('./harness');
+const { startProxy, post, assertErrorEnvelope, PROXYD, tmpdir, unixRequest, environOf, baseEnv, giveToRunUser } = require('./harness');
 
-const run = (env) => spawnSync(PROXYD(), [], { env: { PATH: process.env.PATH, PORT: '0', CODEX_PROXY_WORKDIR: path.join(tmpdir('codex-work-'), 'w'), ...env }, encoding: 'utf8', timeout: 5000 });
+const run = (env) => spawnSync(PROXYD(), [], { env: { PATH: process.env.PATH, ...baseEnv(), PORT: '0', CODEX_PROXY_WORKDIR: path.join(tmpdir('codex-work-'), 'w'), ...env }, encoding: 'utf8', timeout: 5000 });
 const chat = { model: 'm', messages: [{ role: 'user', content: 'x' }] };
 const bearer = (k) => ({ authorization: `Bearer ${k}` });
 
@@ -73,6 +73,7 @@ test('listening beyond loopback without a key is refused unless allowed', async 
 
 test('a Unix socket listener: its mode and group, stale files replaced, removed at exit', async () => {
   const dir = tmpdir('codex-sock-');
+  giveToRunUser(dir);  // as /run/codex-proxy is, so the proxy can remove its socket at exit
   const sock = path.join(dir, 'proxy.sock');
   fs.writeFileSync(path.join(dir, 'not-a-socket'), '');
   let r = run({ CODEX_PROXY_LISTEN: `unix:${path.join(dir, 'not-a-socket')}` });
