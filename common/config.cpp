@@ -26,6 +26,9 @@ const IntSetting kIntSettings[] = {
     {"CODEX_PROXY_MAX_QUEUE", &Config::max_queue, 0, 100000},
     {"CODEX_PROXY_SHUTDOWN_GRACE_MS", &Config::shutdown_grace_ms, 0, kDay},
     {"CODEX_PROXY_SSE_KEEPALIVE_MS", &Config::sse_keepalive_ms, 50, kDay},
+    {"CODEX_PROXY_RLIMIT_NOFILE", &Config::rlimit_nofile, 64, 1u << 20},
+    {"CODEX_PROXY_RLIMIT_FSIZE_MB", &Config::rlimit_fsize_mb, 1, 1u << 20},
+    {"CODEX_PROXY_RLIMIT_CPU_SECONDS", &Config::rlimit_cpu_seconds, 1, 7 * 86400},
 };
 
 struct StrSetting {
@@ -151,6 +154,8 @@ bool config_load(EnvLookup lookup, void *ctx, Config &cfg, std::string &error) {
         if (!parse_pass_env(v, cfg.pass_env, error)) return false;
     if (const char *v = lookup("CODEX_PROXY_ALLOW_UNAUTHENTICATED", ctx))
         if (!parse_flag("CODEX_PROXY_ALLOW_UNAUTHENTICATED", v, cfg.allow_unauthenticated, error)) return false;
+    if (const char *v = lookup("CODEX_PROXY_LANDLOCK", ctx))
+        if (!parse_flag("CODEX_PROXY_LANDLOCK", v, cfg.landlock, error)) return false;
     if (const char *v = lookup("CODEX_PROXY_SOCKET_MODE", ctx))
         if (!parse_octal_mode("CODEX_PROXY_SOCKET_MODE", v, cfg.socket_mode, error)) return false;
     return validate(cfg, error);

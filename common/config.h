@@ -36,6 +36,11 @@ struct Config {
     uint32_t max_queue = 32;
     uint32_t shutdown_grace_ms = 30000;
     uint32_t sse_keepalive_ms = 15000;
+    // What executors, and codex below them, may use.
+    uint32_t rlimit_nofile = 4096;
+    uint32_t rlimit_fsize_mb = 1024;
+    uint32_t rlimit_cpu_seconds = 900;
+    bool landlock = true;
 };
 
 using EnvLookup = const char *(*)(const char *name, void *ctx);

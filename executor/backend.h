@@ -27,6 +27,7 @@ public:
 struct BackendOptions {
     std::string codex_bin;
     uint32_t kill_grace_ms = 50;
+    uint64_t cpu_seconds = 900;  // RLIMIT_CPU of each codex run: a backstop
 };
 
 class Backend {

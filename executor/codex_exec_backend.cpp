@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,8 +69,12 @@ struct Pipes {
 };
 
 [[noreturn]] void exec_child(Pipes &p, const std::vector<std::string> &args, const std::string &dir,
-                             pid_t parent) {
+                             pid_t parent, uint64_t cpu_seconds) {
     setsid();
+    // Per process, so set here: in the long-lived executor it would add up
+    // over every job it ever ran.
+    struct rlimit cpu = {cpu_seconds, cpu_seconds};
+    setrlimit(RLIMIT_CPU, &cpu);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     sigset_t none;
@@ -211,7 +216,8 @@ int32_t exit_code_of(int status) {
     return -1;
 }
 
-bool spawn(Run &r, const std::vector<std::string> &args, const std::string &dir, std::string &error) {
+bool spawn(Run &r, const std::vector<std::string> &args, const std::string &dir, uint64_t cpu_seconds,
+           std::string &error) {
     Pipes p;
     if (!p.open()) {
         error = std::string("pipe: ") + strerror(errno);
@@ -223,7 +229,7 @@ bool spawn(Run &r, const std::vector<std::string> &args, const std::string &dir,
         error = std::string("fork: ") + strerror(errno);
         return false;
     }
-    if (pid == 0) exec_child(p, args, dir, parent);
+    if (pid == 0) exec_child(p, args, dir, parent, cpu_seconds);
     p.exec_w.reset();
     int child_errno = 0;
     ssize_t got;
@@ -295,7 +301,7 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     r.prompt = &job.prompt;
     ipc::DoneMsg done;
     std::string error;
-    if (!spawn(r, codex_argv(opts_.codex_bin, job, dir), dir, error)) {
+    if (!spawn(r, codex_argv(opts_.codex_bin, job, dir), dir, opts_.cpu_seconds, error)) {
         done.outcome = ipc::Outcome::SpawnFailed;
         done.detail = error;
         return done;

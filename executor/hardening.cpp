@@ -25,7 +25,7 @@ void close_other_fds(int keep_fd) {
 
 }  // namespace
 
-bool executor_harden(pid_t supervisor_pid, int keep_fd, std::string &error) {
+bool executor_harden(pid_t supervisor_pid, int keep_fd, const ResourceLimits &limits, std::string &error) {
     // The supervisor starts executors as its run user; root here means a
     // broken setup, and codex must not run with root's powers.
     if (getuid() == 0 || geteuid() == 0 || getgid() == 0 || getegid() == 0) {
@@ -40,8 +40,15 @@ bool executor_harden(pid_t supervisor_pid, int keep_fd, std::string &error) {
     }
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return fail(error, "PR_SET_CHILD_SUBREAPER");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail(error, "PR_SET_NO_NEW_PRIVS");
+    // Soft and hard alike, so codex cannot raise them. Not RLIMIT_NPROC
+    // (counted per uid across every job) nor RLIMIT_AS (Rust and V8 reserve
+    // large address ranges they never touch).
     struct rlimit no_core = {0, 0};
+    struct rlimit nofile = {limits.nofile, limits.nofile};
+    struct rlimit fsize = {limits.fsize, limits.fsize};
     if (setrlimit(RLIMIT_CORE, &no_core) != 0) return fail(error, "RLIMIT_CORE");
+    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) return fail(error, "RLIMIT_NOFILE");
+    if (setrlimit(RLIMIT_FSIZE, &fsize) != 0) return fail(error, "RLIMIT_FSIZE");
     umask(077);
     close_other_fds(keep_fd);
     // A dead peer must be an error return from write, not a signal.

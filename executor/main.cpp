@@ -12,6 +12,7 @@
 #include "executor/hardening.h"
 #include "executor/job_dir.h"
 #include "executor/job_loop.h"
+#include "common/landlock.h"
 
 namespace {
 
@@ -20,11 +21,14 @@ struct Args {
     long supervisor_pid = 0;
     std::string codex_bin = "codex";
     std::string workdir = "/tmp/codex-work";
+    ResourceLimits limits;
+    bool landlock = true;
 };
 
 void usage(FILE *f) {
     fputs("usage: codex-proxy-executor [--ipc-fd N] [--supervisor-pid PID]\n"
-          "                            [--codex-bin PATH] [--workdir DIR]\n"
+          "                            [--codex-bin PATH] [--workdir DIR] [--landlock 0|1]\n"
+          "                            [--rlimit-nofile N] [--rlimit-fsize BYTES] [--rlimit-cpu SECONDS]\n"
           "Runs codex jobs for codex-proxyd over the Unix socket on fd N (default 3).\n"
           "It is started by codex-proxyd and is not meant to be run by hand.\n",
           f);
@@ -42,9 +46,23 @@ int parse_args(int argc, char **argv, Args &a) {
         else if (k == "--supervisor-pid") a.supervisor_pid = atol(v);
         else if (k == "--codex-bin") a.codex_bin = v;
         else if (k == "--workdir") a.workdir = v;
+        else if (k == "--rlimit-nofile") a.limits.nofile = strtoull(v, nullptr, 10);
+        else if (k == "--rlimit-fsize") a.limits.fsize = strtoull(v, nullptr, 10);
+        else if (k == "--rlimit-cpu") a.limits.cpu_seconds = strtoull(v, nullptr, 10);
+        else if (k == "--landlock") a.landlock = strcmp(v, "0") != 0;
         else return usage(stderr), 64;
     }
     return a.ipc_fd >= 3 ? -1 : (usage(stderr), 64);
+}
+
+// Codex may write only to this executor's job directories and its Codex
+// home (state, logs, refreshed tokens), and to /dev (/dev/null, a tty).
+bool confine_writes(const Args &a, std::string &error) {
+    if (!a.landlock) return true;
+    const char *home = getenv("CODEX_HOME");
+    const char *user_home = getenv("HOME");
+    std::string codex_home = home && *home ? home : std::string(user_home ? user_home : "") + "/.codex";
+    return landlock_restrict_writes({a.workdir, codex_home, "/dev"}, error) != LandlockResult::Failed;
 }
 
 }  // namespace
@@ -54,14 +72,15 @@ int main(int argc, char **argv) {
     int rc = parse_args(argc, argv, a);
     if (rc >= 0) return rc;
     std::string error;
-    if (!executor_harden(static_cast<pid_t>(a.supervisor_pid), a.ipc_fd, error) ||
-        !job_dir_prepare_base(a.workdir, error)) {
+    if (!executor_harden(static_cast<pid_t>(a.supervisor_pid), a.ipc_fd, a.limits, error) ||
+        !job_dir_prepare_base(a.workdir, error) || !confine_writes(a, error)) {
         LogLine("executor", "error", "cannot start").kv("error", error).emit();
         return 1;
     }
     ControlChannel ctl(a.ipc_fd);
     BackendOptions bo;
     bo.codex_bin = a.codex_bin;
+    bo.cpu_seconds = a.limits.cpu_seconds;
     auto backend = make_codex_exec_backend(bo);
     JobLoopOptions jo;
     jo.workdir = a.workdir;

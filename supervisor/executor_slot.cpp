@@ -95,9 +95,14 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 bool start_process(ExecutorSlot &s, int child_fd) {
     App &app = s.scheduler->app();
     std::string pid = std::to_string(getpid());
+    const Config &c = app.cfg;
     std::vector<std::string> args = {app.executor_path, "--ipc-fd", "3", "--supervisor-pid", pid,
-                                     "--codex-bin", app.cfg.codex_bin, "--workdir",
-                                     work_directory_for_executor(app.cfg.workdir, s.index)};
+                                     "--codex-bin", c.codex_bin,
+                                     "--workdir", work_directory_for_executor(c.workdir, s.index),
+                                     "--rlimit-nofile", std::to_string(c.rlimit_nofile),
+                                     "--rlimit-fsize", std::to_string(uint64_t{c.rlimit_fsize_mb} << 20),
+                                     "--rlimit-cpu", std::to_string(c.rlimit_cpu_seconds),
+                                     "--landlock", c.landlock ? "1" : "0"};
     std::vector<char *> argv;
     for (auto &a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/landlock.h"
 #include "common/log.h"
 #include "supervisor/api_key_sources.h"
 #include "supervisor/app.h"
@@ -64,6 +65,8 @@ void log_start(const App &app) {
         .kv("codex_bin", app.cfg.codex_bin)
         .kv("model", app.cfg.codex_model.empty() ? "(codex default)" : app.cfg.codex_model)
         .emit();
+    if (app.cfg.landlock && landlock_abi() == 0)
+        LogLine("supervisor", "warn", "this kernel has no Landlock: executors run without write confinement").emit();
     if (!codex_login_present(app.codex_home))
         LogLine("supervisor", "warn", codex_login_hint()).kv("codex_home", app.codex_home).emit();
 }

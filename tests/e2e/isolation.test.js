@@ -19,19 +19,28 @@ function status(pid) {
 
 let p;
 let record;
+let outside;
 before(async () => {
   const user = runUser();
   if (!user) throw new Error('this test proves the root -> run user drop and must run as root (CI does)');
   const dir = tmpdir('codex-recorder-');
-  record = path.join(dir, 'seen');
-  fs.mkdirSync(record);
-  fs.chmodSync(record, 0o777);
+  // Writable by anyone, so that only Landlock can stop the wrapper writing here.
+  outside = path.join(dir, 'outside');
+  fs.mkdirSync(outside);
+  fs.chmodSync(outside, 0o777);
+  // Codex may write in its home, so the recorder writes there.
   const wrapper = path.join(dir, 'codex');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nenv > ${record}/env\nid -u > ${record}/uid\nid -G > ${record}/groups\nls /proc/self/fd > ${record}/fds\nexec ${CODEX()} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(wrapper, `#!/bin/sh
+r="$CODEX_HOME/seen"; mkdir -p "$r"
+env > "$r/env"; ulimit -t > "$r/cpu"; id -u > "$r/uid"; id -G > "$r/groups"; ls /proc/self/fd > "$r/fds"
+touch ${outside}/escaped 2> "$r/outside-write"
+exec ${CODEX()} "$@"
+`, { mode: 0o755 });
   p = await startProxy({
-    CODEX_BIN: wrapper, CODEX_PROXY_API_KEY: 'sk-isolation-secret-key', CODEX_PROXY_PASS_ENV: 'EXTRA_ALLOWED',
+    CODEX_BIN: wrapper, CODEX_PROXY_RLIMIT_NOFILE: '2048', CODEX_PROXY_RLIMIT_CPU_SECONDS: '321', CODEX_PROXY_API_KEY: 'sk-isolation-secret-key', CODEX_PROXY_PASS_ENV: 'EXTRA_ALLOWED',
     EXTRA_ALLOWED: 'yes', NOT_ALLOWED: 'no', LANG: 'C.UTF-8',
   });
+  record = path.join(p.codexHome, 'seen');
 });
 after(async () => { assert.equal((await p.stop()).code, 0); });
 
@@ -88,4 +97,20 @@ test('an executor started as root refuses to run', () => {
   const r = spawnSync(path.join(path.dirname(PROXYD()), 'codex-proxy-executor'), ['--ipc-fd', '3'], { encoding: 'utf8' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /refusing to run as root/);
+});
+
+test('Landlock: codex cannot write outside its job directory and Codex home', async () => {
+  await waitFor('the recorder', () => fs.existsSync(`${record}/outside-write`));
+  assert.ok(!fs.existsSync(path.join(outside, 'escaped')), 'a write outside the allowed directories got through');
+  assert.match(fs.readFileSync(`${record}/outside-write`, 'utf8'), /Permission denied/);
+});
+
+test('resource limits: open files and file size on executors, a CPU backstop on codex', async () => {
+  const limits = fs.readFileSync(`/proc/${p.executorPids()[0]}/limits`, 'utf8');
+  assert.match(limits, /Max open files\s+2048\s+2048/);
+  assert.match(limits, /Max file size\s+1073741824\s+1073741824/);
+  assert.match(limits, /Max processes\s+\S+\s+\S+/);
+  assert.doesNotMatch(limits, /Max cpu time\s+321/, 'the CPU limit is not on the long-lived executor');
+  await waitFor('the recorder', () => fs.existsSync(`${record}/cpu`));
+  assert.equal(fs.readFileSync(`${record}/cpu`, 'utf8').trim(), '321');
 });
