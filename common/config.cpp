@@ -50,6 +50,7 @@ const StrSetting kStrSettings[] = {
     {"CODEX_PROXY_LISTEN", &Config::listen, true},
     {"CODEX_PROXY_SOCKET_GROUP", &Config::socket_group, true},
     {"CODEX_PROXY_USER", &Config::user, false},
+    {"CODEX_PROXY_STATE_DIR", &Config::state_dir, true},
 };
 
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint32_t &out) {

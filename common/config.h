@@ -23,6 +23,7 @@ struct Config {
     std::string codex_model;  // empty: codex's own default
     std::string codex_home;   // empty: codex's default ($HOME/.codex)
     std::string workdir = "/tmp/codex-work";
+    std::string state_dir;      // empty: /var/lib/codex-proxy as root, else ~/.local/state/codex-proxy
     std::string executor_path;  // empty: found beside the supervisor
     std::vector<std::string> pass_env;
     uint32_t timeout_ms = 180000;

@@ -55,14 +55,17 @@ int parse_args(int argc, char **argv, Args &a) {
     return a.ipc_fd >= 3 ? -1 : (usage(stderr), 64);
 }
 
-// Codex may write only to this executor's job directories and its Codex
-// home (state, logs, refreshed tokens), and to /dev (/dev/null, a tty).
+// Codex may write only to this executor's job directories, its Codex home
+// (refreshed tokens, skills), its SQLite directory, and /dev (/dev/null).
 bool confine_writes(const Args &a, std::string &error) {
     if (!a.landlock) return true;
     const char *home = getenv("CODEX_HOME");
     const char *user_home = getenv("HOME");
     std::string codex_home = home && *home ? home : std::string(user_home ? user_home : "") + "/.codex";
-    return landlock_restrict_writes({a.workdir, codex_home, "/dev"}, error) != LandlockResult::Failed;
+    const char *sqlite_home = getenv("CODEX_SQLITE_HOME");
+    std::vector<std::string> writable = {a.workdir, codex_home, "/dev"};
+    if (sqlite_home && *sqlite_home) writable.push_back(sqlite_home);
+    return landlock_restrict_writes(writable, error) != LandlockResult::Failed;
 }
 
 }  // namespace

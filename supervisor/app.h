@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/unique_fd.h"
 #include "supervisor/api_keys.h"
+#include "supervisor/private_codex_home.h"
 #include "supervisor/privileges.h"
 
 class HttpConnection;
@@ -21,7 +22,8 @@ struct App {
     std::string executor_path;
     RunAs run_as;  // whom executors run as, when started as root
     UniqueFd workdir_lock;  // held for the supervisor's life
-    std::string codex_home;  // where codex keeps its login
+    std::string codex_home;  // the configured CODEX_HOME: read, never written
+    PrivateCodexHome private_home;  // what codex runs with
     bool codex_login_found = false;
     Scheduler *scheduler = nullptr;
     std::unordered_set<HttpConnection *> connections;

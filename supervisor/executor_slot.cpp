@@ -1,6 +1,7 @@
 #include "supervisor/executor_slot.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,17 +22,26 @@ constexpr uint64_t kHealthyLifeMs = 5000;
 
 // The executor's environment is an allow-list: nothing else the supervisor
 // was given (its API keys above all) reaches it or codex.
-std::vector<std::string> executor_env(const App &app) {
-    std::vector<std::string> names = {"PATH", "HOME", "LANG", "TZ", "CODEX_HOME"};
+std::vector<std::string> executor_env(const App &app, int index) {
+    std::vector<std::string> names = {"PATH", "HOME", "LANG", "TZ"};
     names.insert(names.end(), app.cfg.pass_env.begin(), app.cfg.pass_env.end());
     std::vector<std::string> env;
     for (const auto &n : names) {
         if (n.rfind("CODEX_PROXY_", 0) == 0) continue;  // never the proxy's own settings
+        if (n == "CODEX_HOME" || n == "CODEX_SQLITE_HOME") continue;  // set below
         // root's HOME is no place for the run user's files
         if (n == "HOME" && app.run_as.drop) env.push_back("HOME=" + app.run_as.home);
         else if (const char *v = getenv(n.c_str())) env.push_back(n + "=" + v);
     }
+    env.push_back("CODEX_HOME=" + app.private_home.dir);
+    env.push_back("CODEX_SQLITE_HOME=" + private_home_sqlite_dir(app.private_home, index));
     return env;
+}
+
+// The executor's own SQLite directory, made before it starts.
+void prepare_sqlite_dir(const App &app, int index) {
+    std::string d = private_home_sqlite_dir(app.private_home, index);
+    if (mkdir(d.c_str(), 0700) == 0 && geteuid() == 0) lchown(d.c_str(), app.run_as.uid, app.run_as.gid);
 }
 
 void schedule_respawn(ExecutorSlot &s) {
@@ -106,7 +116,8 @@ bool start_process(ExecutorSlot &s, int child_fd) {
     std::vector<char *> argv;
     for (auto &a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::vector<std::string> env = executor_env(app);
+    prepare_sqlite_dir(app, s.index);
+    std::vector<std::string> env = executor_env(app, s.index);
     std::vector<char *> envp;
     for (auto &e : env) envp.push_back(e.data());
     envp.push_back(nullptr);

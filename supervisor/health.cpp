@@ -10,7 +10,7 @@
 void handle_healthz(HttpConnection &c) {
     App &app = c.app();
     Scheduler::Counts n = app.scheduler->counts();
-    bool login = codex_login_present(app.codex_home);
+    bool login = codex_login_present(app.private_home.dir) || codex_login_present(app.codex_home);
     const char *status = app.draining ? "draining" : (n.idle + n.busy > 0 ? "ok" : "degraded");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", status);

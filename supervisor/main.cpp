@@ -2,6 +2,7 @@
 #include <http_parser.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -32,6 +33,31 @@ const char kUsage[] =
     "  CODEX_PROXY_MAX_CONCURRENCY   executors (codex runs at once), default 1\n"
     "  CODEX_PROXY_TIMEOUT_MS        time limit of one request, default 180000\n";
 
+std::string default_state_dir(const App &app) {
+    if (app.run_as.drop) return "/var/lib/codex-proxy";
+    const char *xdg = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    return (xdg && *xdg ? std::string(xdg) : std::string(home ? home : "") + "/.local/state") + "/codex-proxy";
+}
+
+bool prepare_private_home(App &app, uid_t uid, gid_t gid, std::string &error) {
+    PrivateCodexHome &h = app.private_home;
+    h.state = app.cfg.state_dir.empty() ? default_state_dir(app) : app.cfg.state_dir;
+    if (app.cfg.state_dir.empty()) {  // the default's parents may not exist yet
+        std::string parent = h.state.substr(0, h.state.rfind('/'));
+        for (size_t i = 1; i <= parent.size(); i++)
+            if (i == parent.size() || parent[i] == '/') mkdir(parent.substr(0, i).c_str(), 0755);
+    }
+    h.source = app.codex_home;
+    h.uid = uid;
+    h.gid = gid;
+    if (!private_home_prepare(h, error)) {
+        error = "CODEX_PROXY_STATE_DIR: " + error;
+        return false;
+    }
+    return true;
+}
+
 bool setup(App &app, std::string &error) {
     if (!config_load(config_getenv, nullptr, app.cfg, error)) return false;
     app.executor_path = executor_path_find(app.cfg.executor_path);
@@ -46,10 +72,11 @@ bool setup(App &app, std::string &error) {
     if (!work_directory_claim(app.cfg.workdir, owner, group, app.workdir_lock, swept, error)) return false;
     if (swept)
         LogLine("supervisor", "warn", "removed job directories left by an earlier run").kv("count", swept).emit();
+    app.codex_home = codex_home_resolve(app.cfg.codex_home);
+    if (!prepare_private_home(app, owner, group, error)) return false;
     bool keys_ok = api_keys_load(app.cfg, app.keys, error);
     api_keys_scrub_environment();
     if (!keys_ok) return false;
-    app.codex_home = codex_home_resolve(app.cfg.codex_home);
     // http-parser's own limit (a process-wide setting) stays above ours so
     // that ours decides, and answers 431.
     http_parser_set_max_header_size(std::max<uint32_t>(80 * 1024, app.cfg.max_header_bytes * 2 + 1024));

@@ -66,6 +66,9 @@ void Scheduler::pump() {
 // The timeout bounds a job's whole life, queue included, so a request never
 // waits longer than CODEX_PROXY_TIMEOUT_MS for its answer.
 void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
+    // A new login the operator placed in CODEX_HOME reaches this very job.
+    for (const auto &name : private_home_sync(app_.private_home))
+        LogLine("supervisor", "info", "re-seeded the private Codex home").kv("file", name).emit();
     uint64_t now = uv_now(app_.loop);
     uint64_t waited = now - job->enqueued_ms;
     uint64_t left = app_.cfg.timeout_ms > waited ? app_.cfg.timeout_ms - waited : 1;

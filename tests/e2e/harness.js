@@ -59,7 +59,7 @@ function giveToRunUser(p) {
   if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) giveToRunUser(path.join(p, e));
 }
 
-function writeCodexHome(mockPort) {
+function writeCodexHome(mockPort, extra = {}) {
   const home = tmpdir('codex-home-');
   fs.chmodSync(home, 0o700);
   fs.writeFileSync(path.join(home, 'config.toml'), [
@@ -73,7 +73,10 @@ function writeCodexHome(mockPort) {
     'stream_max_retries = 0',
     '',
   ].join('\n'));
-  giveToRunUser(home);  // codex writes its state there
+  // Readable, never writable, by the run user: the proxy must not need to
+  // write the operator's Codex home.
+  for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(home, name), text, { mode: 0o644 });
+  fs.chmodSync(home, 0o755);
   return home;
 }
 
@@ -92,10 +95,14 @@ async function waitFor(what, fn, timeoutMs = 10000) {
 // Starts the scripted model server and codex-proxyd; env overrides settings.
 async function startProxy(env = {}, opts = {}) {
   const mock = opts.mock || (await startMockModelServer());
-  const codexHome = writeCodexHome(mock.port);
+  const codexHome = opts.codexHome || writeCodexHome(mock.port, opts.codexHomeFiles);
   const workdir = opts.workdir || path.join(tmpdir('codex-work-'), 'jobs');
+  const stateDir = opts.stateDir || path.join(tmpdir('codex-state-'), 'state');
   let log = '';
-  const proc = spawn(PROXYD(), [], {
+  // opts.launcher: a command that ends by exec'ing its last argument, the
+  // proxy (e.g. unshare and a mount set-up); the pid stays the proxy's.
+  const [file, ...args] = opts.launcher ? [...opts.launcher, PROXYD()] : [PROXYD()];
+  const proc = spawn(file, args, {
     env: {
       PATH: `${path.dirname(CODEX())}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
       HOME: os.homedir(),
@@ -103,6 +110,7 @@ async function startProxy(env = {}, opts = {}) {
       CODEX_HOME: codexHome,
       CODEX_BIN: CODEX(),
       CODEX_PROXY_WORKDIR: workdir,
+      CODEX_PROXY_STATE_DIR: stateDir,
       ASAN_OPTIONS: process.env.ASAN_OPTIONS || '',
       UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || '',
       ...baseEnv(),
@@ -119,7 +127,8 @@ async function startProxy(env = {}, opts = {}) {
     return m && (unix ? -1 : Number(m[1]));
   });
   const p = {
-    mock, codexHome, workdir, proc, port, exited,
+    mock, codexHome, workdir, stateDir, proc, port, exited,
+    privateHome: path.join(stateDir, 'codex-home'),
     url: `http://${/^127\./.test(env.HOST || '') ? env.HOST : '127.0.0.1'}:${port}`,
     log: () => log,
     socketPath: unix ? env.CODEX_PROXY_LISTEN.slice(5) : null,
@@ -252,6 +261,6 @@ function assertErrorEnvelope(body, code) {
 }
 
 module.exports = {
-  startProxy, startMockModelServer, post, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
+  startProxy, startMockModelServer, writeCodexHome, post, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
   pidsWithArg, cmdline, PROXYD, CODEX, tmpdir, unixRequest, environOf, baseEnv, runUser, giveToRunUser,
 };

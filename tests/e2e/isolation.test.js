@@ -40,7 +40,7 @@ exec ${CODEX()} "$@"
     CODEX_BIN: wrapper, CODEX_PROXY_RLIMIT_NOFILE: '2048', CODEX_PROXY_RLIMIT_CPU_SECONDS: '321', CODEX_PROXY_API_KEY: 'sk-isolation-secret-key', CODEX_PROXY_PASS_ENV: 'EXTRA_ALLOWED',
     EXTRA_ALLOWED: 'yes', NOT_ALLOWED: 'no', LANG: 'C.UTF-8',
   });
-  record = path.join(p.codexHome, 'seen');
+  record = path.join(p.privateHome, 'seen');
 });
 after(async () => { assert.equal((await p.stop()).code, 0); });
 
@@ -76,7 +76,8 @@ test('codex runs as the run user with an allow-listed environment and no key', a
   assert.equal(fs.readFileSync(`${record}/groups`, 'utf8').trim(), String(runUser().gid));
   const env = fs.readFileSync(`${record}/env`, 'utf8');
   const names = env.split('\n').filter(Boolean).map((l) => l.split('=')[0]).filter((n) => n !== 'PWD' && n !== 'OLDPWD' && n !== 'SHLVL' && n !== '_');
-  assert.deepEqual(names.sort(), ['CODEX_HOME', 'EXTRA_ALLOWED', 'HOME', 'LANG', 'PATH']);
+  assert.deepEqual(names.sort(), ['CODEX_HOME', 'CODEX_SQLITE_HOME', 'EXTRA_ALLOWED', 'HOME', 'LANG', 'PATH']);
+  assert.match(env, new RegExp(`^CODEX_HOME=${p.privateHome}$`, 'm'));
   assert.match(env, /^HOME=\/nonexistent$/m, 'the run user\'s home, not root\'s');
   assert.ok(!env.includes('sk-isolation-secret-key'));
   // codex's stdio are pipes to its executor; nothing else of the proxy is open in it.
