@@ -1,6 +1,7 @@
 #include "supervisor/scheduler.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "common/log.h"
 #include "supervisor/app.h"
@@ -30,6 +31,7 @@ Scheduler::Scheduler(App &app) : app_(app) {
 Scheduler::~Scheduler() = default;
 
 void Scheduler::start() {
+    refresh_gate_ = std::make_unique<TokenRefreshGate>(app_.private_home.dir + "/auth.json");
     for (auto &s : slots_) executor_slot_spawn(*s);
 }
 
@@ -56,6 +58,10 @@ void Scheduler::pump() {
     for (auto &s : slots_) {
         if (queue_.empty()) break;
         if (s->state != ExecutorSlot::State::Idle) continue;
+        // While the login is due for a refresh, one job at a time: see
+        // token_refresh_gate.h. The next pump (a job ending) looks again.
+        bool any_busy = std::any_of(slots_.begin(), slots_.end(), [](auto &x) { return x->job != nullptr; });
+        if (any_busy && refresh_gate_ && refresh_gate_->refresh_due(time(nullptr))) break;
         Job *job = queue_.front();
         queue_.pop_front();
         dispatch(*s, job);

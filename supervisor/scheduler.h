@@ -8,6 +8,7 @@
 
 #include "supervisor/executor_slot.h"
 #include "supervisor/job.h"
+#include "supervisor/token_refresh_gate.h"
 
 struct App;
 
@@ -58,4 +59,5 @@ private:
     std::deque<Job *> queue_;
     uv_timer_t sweep_timer_;
     uint64_t next_job_id_ = 1;
+    std::unique_ptr<TokenRefreshGate> refresh_gate_;
 };

@@ -92,3 +92,50 @@ test('a refreshed login survives restarts; a new login in the source reaches the
     await mock.close();
   }
 });
+
+// Unsigned JWTs: codex reads their claims, it does not verify them.
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const jwt = (claims) => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.sig`;
+const chatgpt = { 'https://api.openai.com/auth': { chatgpt_plan_type: 'pro', chatgpt_account_id: 'acct-e2e', chatgpt_user_id: 'user-e2e' } };
+const tokens = (tag, exp, refresh) => ({
+  id_token: jwt({ email: 'e2e@example.com', exp, ...chatgpt }), access_token: jwt({ exp, tag, ...chatgpt }), refresh_token: refresh,
+});
+const tagOf = (authorization) => JSON.parse(Buffer.from(authorization.split('.')[1], 'base64url').toString()).tag;
+
+test('a token refreshed by one job is what every later job, on every executor, presents', async () => {
+  const mock = await startMockModelServer();
+  const now = Math.floor(Date.now() / 1000);
+  mock.refresh = () => tokens('REFRESHED', now + 86400, 'rt-second');
+  const expired = { OPENAI_API_KEY: null, tokens: { ...tokens('EXPIRED', now - 60, 'rt-first'), account_id: 'acct-e2e' }, last_refresh: '2026-01-01T00:00:00Z' };
+  const home = writeCodexHome(mock.port, { 'auth.json': JSON.stringify(expired) });
+  fs.appendFileSync(path.join(home, 'config.toml'), '');
+  const config = fs.readFileSync(path.join(home, 'config.toml'), 'utf8').replace('wire_api = "responses"', 'wire_api = "responses"\nrequires_openai_auth = true');
+  fs.writeFileSync(path.join(home, 'config.toml'), config);
+  const before = snapshot(home);
+  const stateDir = path.join(require('./harness').tmpdir('codex-state-'), 'state');
+  const env = { CODEX_PROXY_MAX_CONCURRENCY: '2', CODEX_PROXY_PASS_ENV: 'CODEX_REFRESH_TOKEN_URL_OVERRIDE',
+    CODEX_REFRESH_TOKEN_URL_OVERRIDE: `http://127.0.0.1:${mock.port}/oauth/token` };
+  mock.script = () => ({ text: 'authorized' });
+  let p = await startProxy(env, { mock, codexHome: home, stateDir });
+  try {
+    // Two jobs at once, both finding the token expired: one refresh between them.
+    const first = await Promise.all([post(p, '/v1/chat/completions', chat('a')), post(p, '/v1/chat/completions', chat('b'))]);
+    for (const r of first) assert.equal(r.status, 200);
+    for (const c of ['c', 'd', 'e']) assert.equal((await post(p, '/v1/chat/completions', chat(c))).status, 200);
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+  }
+  p = await startProxy(env, { mock, codexHome: home, stateDir });
+  try {
+    assert.equal((await post(p, '/v1/chat/completions', chat('after a restart'))).status, 200);
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+    await mock.close();
+  }
+  assert.deepEqual(mock.tokenRequests.map((b) => b.refresh_token), ['rt-first'], 'one refresh, and no refresh token presented twice');
+  const presented = mock.requests.map((r) => tagOf(r.headers.authorization));
+  assert.equal(presented.length, 6);
+  assert.ok(presented.every((t) => t === 'REFRESHED'), `tokens presented: ${presented}`);
+  assert.deepEqual(snapshot(home), before, 'the configured CODEX_HOME was not written');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(stateDir, 'codex-home', 'auth.json'))).tokens.refresh_token, 'rt-second');
+});

@@ -65,6 +65,12 @@ async function startMockModelServer() {
       const raw = Buffer.concat(chunks).toString('utf8');
       let body = null;
       try { body = JSON.parse(raw); } catch { /* recorded as null */ }
+      if (req.url.startsWith('/oauth/token')) {  // codex's token refresh (CODEX_REFRESH_TOKEN_URL_OVERRIDE)
+        api.tokenRequests.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(api.refresh(body)));
+        return;
+      }
       if (!req.url.endsWith('/responses')) {
         res.writeHead(404);
         res.end();
@@ -81,6 +87,8 @@ async function startMockModelServer() {
   const api = {
     port: server.address().port,
     requests: [],
+    tokenRequests: [],
+    refresh: () => ({}),
     script: () => ({ text: 'Hello from the mock.' }),
     // The user text codex passed on: the last user message of the request.
     lastUserText(i = api.requests.length - 1) {
