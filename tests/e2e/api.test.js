@@ -264,3 +264,13 @@ test('a huge answer arrives whole, in one piece or streamed, with multi-byte tex
   assert.equal(deltas.map((d) => d.data.delta).join(''), huge);
   assert.equal(events.at(-1).data.response.output[0].content[0].text, huge);
 });
+
+test('a presented key never comes back in an error or reaches the log', async () => {
+  const wrong = 'sk-presented-wrong-key-9876543210';
+  const r = await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${wrong}`, 'x-request-id': 'wrong-key' } });
+  assert.equal(r.status, 401);
+  assert.ok(!(await r.text()).includes(wrong));
+  await waitFor('the access log line', () => p.log().includes('request_id=wrong-key'));
+  assert.ok(!p.log().includes(wrong));
+  assert.ok(!p.log().includes('9876543210'));
+});

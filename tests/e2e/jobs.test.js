@@ -168,6 +168,8 @@ test('each job runs in a fresh private directory that is removed afterwards', as
   const dirs = await waitFor('the job directory', () => { const d = p.jobDirs(); return d.length === 1 && d; });
   assert.match(path.basename(dirs[0]), /^job-[A-Za-z0-9]{10}$/);
   assert.equal(fs.statSync(dirs[0]).mode & 0o777, 0o700);
+  const user = require('./harness').runUser();
+  if (user) assert.equal(fs.statSync(dirs[0]).uid, user.uid, 'owned by the run user');
   assert.equal(fs.statSync(path.dirname(dirs[0])).mode & 0o777, 0o700);
   assert.equal(fs.statSync(p.workdir).mode & 0o777, 0o700);
   assert.equal((await first).status, 200);
@@ -176,4 +178,18 @@ test('each job runs in a fresh private directory that is removed afterwards', as
   const next = await waitFor('the next job directory', () => { const d = p.jobDirs(); return d.length === 1 && d; });
   assert.notEqual(next[0], dirs[0]);
   await second;
+});
+
+test('codex SIGKILLed mid-job: a 502, its job directory removed, the executor serves on', async () => {
+  p.mock.script = () => ({ stall: true });
+  const pending = post(p, '/v1/chat/completions', chat('killed codex'));
+  await waitFor('codex to run', () => p.codexPids().length >= 1 && p.jobDirs().length === 1);
+  for (const pid of p.codexPids()) process.kill(pid, 'SIGKILL');
+  const r = await pending;
+  assert.equal(r.status, 502);
+  assertErrorEnvelope(await r.json(), 'codex_failed');
+  await waitFor('the job directory to be removed', () => p.jobDirs().length === 0);
+  await noCodexLeft();
+  p.mock.script = () => ({ text: 'still here' });
+  assert.equal((await (await post(p, '/v1/chat/completions', chat('next'))).json()).choices[0].message.content, 'still here');
 });

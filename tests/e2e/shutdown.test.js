@@ -66,3 +66,24 @@ test('a second SIGTERM while the last answers drain does not kill the proxy', as
   }
   assert.deepEqual(await p.stop(), { code: 0, signal: null }, p.log());
 });
+
+test('the supervisor SIGKILLed mid-job takes its executors and codex with it; a restart sweeps the job directory', async () => {
+  const p = await startProxy({});
+  p.mock.script = () => ({ stall: true });
+  post(p, '/v1/chat/completions', chat).catch(() => {});
+  await waitFor('codex to run', () => p.codexPids().length >= 1 && p.jobDirs().length === 1);
+  const executors = p.executorPids();
+  p.proc.kill('SIGKILL');
+  await p.exited;
+  await waitFor('executors and codex to die with the supervisor', () => p.executorPids().length === 0 && p.codexPids().length === 0, 5000);
+  assert.equal(p.jobDirs().length, 1, 'a crash leaves the job directory behind');
+  assert.ok(executors.length > 0);
+  const again = await startProxy({}, { workdir: p.workdir, mock: p.mock });
+  try {
+    assert.deepEqual(again.jobDirs(), []);
+    assert.match(again.log(), /removed job directories left by an earlier run/);
+  } finally {
+    assert.equal((await again.stop()).code, 0);
+    await p.mock.close();
+  }
+});
