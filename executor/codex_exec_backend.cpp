@@ -321,7 +321,9 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     }
     bool timed_out = !stop && !r.exited;
     if (stop || timed_out) {
-        process_tree_terminate(opts_.kill_grace_ms);
+        // Signalled now; reaped by the job loop once Done is sent, so the
+        // answer never waits on the kernel tearing the processes down.
+        process_tree_signal(opts_.kill_grace_ms);
         done.outcome = stop ? ipc::Outcome::Cancelled : ipc::Outcome::Timeout;
         done.exit_status = -1;
     } else {

@@ -83,19 +83,16 @@ bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, 
         done = backend.run(job, dir, ch);
     }
     // Whatever the job left running (a daemonised helper, a stuck
-    // grandchild) ends with it.
+    // grandchild) is signalled before the job is reported done, and reaped
+    // with the job directory after, before the next job is read.
+    process_tree_signal(opts.kill_grace_ms);
+    bool go_on = !ch.protocol_error() && !ch.supervisor_gone() &&
+                 ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done));
     process_tree_terminate(opts.kill_grace_ms);
     if (!job_dir_remove(dir))
         LogLine("executor", "error", "job directory not removed").kv("job", job_id).emit();
-    if (ch.protocol_error()) {
-        exit_code = 2;
-        return false;
-    }
-    if (ch.supervisor_gone() || !ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done))) {
-        exit_code = 0;
-        return false;
-    }
-    return true;
+    exit_code = ch.protocol_error() ? 2 : 0;
+    return go_on;
 }
 
 }  // namespace

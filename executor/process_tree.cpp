@@ -1,5 +1,7 @@
 #include "executor/process_tree.h"
 
+#include "common/log.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +16,9 @@
 #include <unordered_map>
 
 namespace {
+
+constexpr uint64_t kKillRoundsMs = 1000;
+constexpr uint32_t kReapWaitMs = 30000;
 
 // ppid from /proc/<pid>/stat; the comm field may hold spaces and parens,
 // so parse from the last ')'.
@@ -82,26 +87,43 @@ std::vector<pid_t> process_tree_descendants(pid_t root) {
     return out;
 }
 
-void process_tree_terminate(uint32_t grace_ms) {
+void process_tree_signal(uint32_t grace_ms) {
     pid_t self = getpid();
     auto pids = process_tree_descendants(self);
-    if (!pids.empty()) signal_all(pids, SIGTERM);
+    if (pids.empty()) return;
+    signal_all(pids, SIGTERM);
     uint64_t deadline = now_ms() + grace_ms;
     while (now_ms() < deadline) {
         reap_all_nohang();
-        if (process_tree_descendants(self).empty()) break;
+        if (process_tree_descendants(self).empty()) return;
         usleep(5000);
     }
     // KILL in rounds: killing a parent reparents its children to us (the
-    // subreaper), where the next round finds them.
-    for (int round = 0; round < 1000; round++) {
+    // subreaper), where the next round finds them. Bounded in time, since
+    // a process in uninterruptible I/O dies only when the I/O ends.
+    uint64_t give_up = now_ms() + kKillRoundsMs;
+    while (now_ms() < give_up) {
         pids = process_tree_descendants(self);
-        if (pids.empty()) break;
+        if (pids.empty()) return;
         signal_all(pids, SIGKILL);
-        usleep(1000);
+        usleep(2000);
         reap_all_nohang();
     }
-    while (has_children()) {
-        if (waitpid(-1, nullptr, 0) < 0 && errno != EINTR) break;
+}
+
+bool process_tree_reap(uint32_t wait_ms) {
+    uint64_t give_up = now_ms() + wait_ms;
+    for (;;) {
+        reap_all_nohang();
+        if (!has_children()) return true;
+        if (now_ms() >= give_up) return false;
+        signal_all(process_tree_descendants(getpid()), SIGKILL);
+        usleep(5000);
     }
+}
+
+void process_tree_terminate(uint32_t grace_ms) {
+    process_tree_signal(grace_ms);
+    if (!process_tree_reap(kReapWaitMs))
+        LogLine("executor", "error", "job processes still not reaped; going on").kv("waited_ms", kReapWaitMs).emit();
 }

@@ -15,5 +15,10 @@
 std::vector<pid_t> process_tree_descendants(pid_t root);
 
 // TERM to every descendant of this process, KILL after grace_ms to whatever
-// is left, reaping all of them. Returns once this process has no children.
+// is left. Returns once none is left alive, or after a bounded time.
+void process_tree_signal(uint32_t grace_ms);
+// Reaps every child, killing any still alive; false if some remain after
+// wait_ms (stuck in uninterruptible I/O).
+bool process_tree_reap(uint32_t wait_ms);
+// Both, logging what could not be reaped.
 void process_tree_terminate(uint32_t grace_ms);

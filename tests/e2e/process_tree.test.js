@@ -40,7 +40,7 @@ test('descendants that left the group end on timeout', async () => {
   const pending = post(p, '/v1/chat/completions', chat);
   await waitFor('the planted processes to start', () => planted().length >= 2);
   const r = await pending;
-  assert.equal(r.status, 504);
+  assert.equal(r.status, 504, p.log());
   assertErrorEnvelope(await r.json(), 'timeout');
   await waitFor('planted processes to be gone', () => planted().length === 0 && p.codexPids().length === 0, 3000);
 });
