@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+
+#include <cstdint>
 
 bool job_dir_prepare_base(const std::string &base, std::string &error) {
     if (mkdir(base.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -24,14 +27,21 @@ bool job_dir_prepare_base(const std::string &base, std::string &error) {
     return true;
 }
 
+// mkdtemp() draws only 6 characters; a job directory's name carries 64
+// random bits, and mkdir() refuses a name that exists, so it is fresh.
 bool job_dir_create(const std::string &base, std::string &path, std::string &error) {
-    std::string tmpl = base + "/job-XXXXXXXXXX";
-    if (!mkdtemp(tmpl.data())) {
-        error = std::string("cannot create job directory: ") + strerror(errno);
-        return false;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        uint64_t r;
+        if (getrandom(&r, sizeof r, 0) != sizeof r) break;
+        char name[32];
+        snprintf(name, sizeof name, "job-%016llx", static_cast<unsigned long long>(r));
+        path = base + "/" + name;
+        if (mkdir(path.c_str(), 0700) == 0) return true;
+        if (errno != EEXIST) break;
     }
-    path = tmpl;
-    return true;
+    error = std::string("cannot create job directory: ") + strerror(errno);
+    path.clear();
+    return false;
 }
 
 bool job_dir_remove(const std::string &path) { return remove_tree(path); }

@@ -8,12 +8,15 @@ const http = require('node:http');
 const path = require('node:path');
 const { startProxy, post, parseSse, assertErrorEnvelope, waitFor, sleep } = require('./harness');
 
+// Long enough that codex starts well within it on a loaded machine.
+const TIMEOUT_MS = 3000;
+
 let p;
 before(async () => {
   p = await startProxy({
     CODEX_PROXY_MAX_CONCURRENCY: '2',
     CODEX_PROXY_MAX_QUEUE: '1',
-    CODEX_PROXY_TIMEOUT_MS: '1500',
+    CODEX_PROXY_TIMEOUT_MS: String(TIMEOUT_MS),
     CODEX_PROXY_SSE_KEEPALIVE_MS: '100',
   });
 });
@@ -43,7 +46,7 @@ test('a codex run past the timeout is a 504 and leaves nothing running', async (
   const r = await post(p, '/v1/chat/completions', chat('stall'));
   assert.equal(r.status, 504);
   assertErrorEnvelope(await r.json(), 'timeout');
-  assert.ok(Date.now() - t < 4000);
+  assert.ok(Date.now() - t < TIMEOUT_MS + 2500);
   await noCodexLeft();
   await p.waitIdle(2);
 });
@@ -113,8 +116,8 @@ test('an executor killed mid-stream ends the stream with an executor_lost error'
 });
 
 test('past the queue limit: 429 with Retry-After', async () => {
-  // Short enough that the queued job still fits in the 1500 ms timeout,
-  // which counts time in the queue.
+  // Short enough that the queued job still fits in the timeout, which
+  // counts time in the queue.
   p.mock.script = () => ({ delayMs: 400, text: 'slow' });
   const running = [post(p, '/v1/chat/completions', chat('a')), post(p, '/v1/chat/completions', chat('b'))];
   await waitFor('both executors busy', async () => (await p.health()).executors.busy === 2);
@@ -150,7 +153,7 @@ test('time in the queue counts against the timeout', async () => {
   const r = await post(p, '/v1/chat/completions', chat('QUEUED'));
   assert.equal(r.status, 504);
   assertErrorEnvelope(await r.json(), 'timeout');
-  assert.ok(Date.now() - t < 1500 + 500, `answered after ${Date.now() - t} ms, timeout 1500 ms`);
+  assert.ok(Date.now() - t < TIMEOUT_MS + 500, `answered after ${Date.now() - t} ms, timeout ${TIMEOUT_MS} ms`);
   await Promise.all(running);
   await noCodexLeft();
 });
@@ -163,10 +166,12 @@ test('two executors run two jobs at once', async () => {
 });
 
 test('each job runs in a fresh private directory that is removed afterwards', async () => {
+  // Earlier jobs' directories are removed just after their answers.
+  await waitFor('no job directory from earlier tests', () => p.jobDirs().length === 0);
   p.mock.script = () => ({ delayMs: 400, text: 'x' });
   const first = post(p, '/v1/chat/completions', chat('one'));
   const dirs = await waitFor('the job directory', () => { const d = p.jobDirs(); return d.length === 1 && d; });
-  assert.match(path.basename(dirs[0]), /^job-[A-Za-z0-9]{10}$/);
+  assert.match(path.basename(dirs[0]), /^job-[0-9a-f]{16}$/);
   assert.equal(fs.statSync(dirs[0]).mode & 0o777, 0o700);
   const user = require('./harness').runUser();
   if (user) assert.equal(fs.statSync(dirs[0]).uid, user.uid, 'owned by the run user');

@@ -76,7 +76,7 @@ test('the supervisor SIGKILLed mid-job takes its executors and codex with it; a 
   p.proc.kill('SIGKILL');
   await p.exited;
   await waitFor('executors and codex to die with the supervisor', () => p.executorPids().length === 0 && p.codexPids().length === 0, 5000);
-  assert.equal(p.jobDirs().length, 1, 'a crash leaves the job directory behind');
+  assert.equal(p.jobDirs().length, 1, `a crash leaves the job directory behind\n${p.log()}`);
   assert.ok(executors.length > 0);
   const again = await startProxy({}, { workdir: p.workdir, mock: p.mock });
   try {
