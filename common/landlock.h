@@ -3,8 +3,8 @@
 // files only beneath the given directories. Reads are not restricted.
 //
 // Landlock also forbids mount() and pivot_root(), which codex's own command
-// sandbox (bubblewrap) needs; codex runs here as a model, not an agent, so
-// it never starts that sandbox.
+// sandbox (bubblewrap) needs: a command the model asks codex to run fails
+// instead of running. Answering needs none.
 #pragma once
 #include <string>
 #include <vector>
