@@ -8,19 +8,6 @@ bool msg_type_known(uint8_t t) {
     return t >= static_cast<uint8_t>(MsgType::Ready) && t <= static_cast<uint8_t>(MsgType::Done);
 }
 
-const char *msg_type_name(MsgType t) {
-    switch (t) {
-    case MsgType::Ready: return "ready";
-    case MsgType::Job: return "job";
-    case MsgType::Cancel: return "cancel";
-    case MsgType::TextDelta: return "text_delta";
-    case MsgType::Message: return "message";
-    case MsgType::Usage: return "usage";
-    case MsgType::Done: return "done";
-    }
-    return "unknown";
-}
-
 static void put_le(std::string &out, uint64_t v, int bytes) {
     for (int i = 0; i < bytes; i++) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }

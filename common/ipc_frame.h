@@ -29,7 +29,6 @@ enum class MsgType : uint8_t {
     Done = 7,       // executor -> supervisor: the job is over, executor idle
 };
 bool msg_type_known(uint8_t t);
-const char *msg_type_name(MsgType t);
 
 struct FrameHeader {
     uint32_t length = 0;

@@ -85,20 +85,3 @@ CodexEvent codex_event_parse(std::string_view line) {
     }
     return ev;
 }
-
-const char *codex_event_kind_name(CodexEventKind k) {
-    switch (k) {
-    case CodexEventKind::ThreadStarted: return "thread_started";
-    case CodexEventKind::TurnStarted: return "turn_started";
-    case CodexEventKind::TurnCompleted: return "turn_completed";
-    case CodexEventKind::TurnFailed: return "turn_failed";
-    case CodexEventKind::AgentMessage: return "agent_message";
-    case CodexEventKind::Reasoning: return "reasoning";
-    case CodexEventKind::Notice: return "notice";
-    case CodexEventKind::ToolActivity: return "tool_activity";
-    case CodexEventKind::ItemProgress: return "item_progress";
-    case CodexEventKind::Unknown: return "unknown";
-    case CodexEventKind::Malformed: return "malformed";
-    }
-    return "?";
-}

@@ -29,4 +29,3 @@ struct CodexEvent {
 };
 
 CodexEvent codex_event_parse(std::string_view line);
-const char *codex_event_kind_name(CodexEventKind k);

@@ -111,8 +111,6 @@ HttpConnection::HttpConnection(App &app) : app_(app) {
 
 HttpConnection::~HttpConnection() { app_.connections.erase(this); }
 
-size_t HttpConnection::open_count(const App &app) { return app.connections.size(); }
-
 void HttpConnection::accept_from(App &app, uv_stream_t *server) {
     auto *c = new HttpConnection(app);
     if (uv_accept(server, c->stream()) != 0 || app.draining) {

@@ -36,7 +36,6 @@ public:
     // Accepts a pending connection of server; closes it at once when over
     // the connection limit.
     static void accept_from(App &app, uv_stream_t *server);
-    static size_t open_count(const App &app);
 
     App &app() { return app_; }
     HttpRequest &request() { return req_; }
@@ -47,7 +46,6 @@ public:
     void stream_begin(int status, std::string_view content_type);
     void stream_write(std::string_view data);
     void stream_end();
-    bool streaming() const { return streaming_; }
     // Writes text every ms while a stream waits, so that clients and
     // proxies in between do not time an idle stream out.
     void stream_heartbeat(uint32_t ms, std::string text);
