@@ -1,18 +1,12 @@
 #include "executor/codex_events.h"
 
+#include "common/json_doc.h"
+
 #include <cjson/cJSON.h>
 
 #include <cstring>
 
 namespace {
-
-struct JsonDoc {
-    explicit JsonDoc(std::string_view s) : root(cJSON_ParseWithLength(s.data(), s.size())) {}
-    ~JsonDoc() { cJSON_Delete(root); }
-    JsonDoc(const JsonDoc &) = delete;
-    JsonDoc &operator=(const JsonDoc &) = delete;
-    cJSON *root;
-};
 
 std::string str_field(const cJSON *obj, const char *name) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
