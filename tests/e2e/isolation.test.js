@@ -57,9 +57,10 @@ test('the supervisor and its executors run as the run user, groups cleared', () 
   assert.match(p.log(), new RegExp(`msg="dropped privileges" user=${u.name} uid=${u.uid}`));
 });
 
-test('executors: NoNewPrivs, no core dumps, only their socket and stdio open', () => {
+test('executors: NoNewPrivs, umask 077, no core dumps, only their socket and stdio open', () => {
   const [pid] = p.executorPids();
   assert.equal(status(pid).NoNewPrivs, '1');
+  assert.equal(status(pid).Umask, '0077');
   const limits = fs.readFileSync(`/proc/${pid}/limits`, 'utf8');
   assert.match(limits, /Max core file size\s+0\s+0/);
   assert.deepEqual(fs.readdirSync(`/proc/${pid}/fd`).map(Number).sort(), [0, 1, 2, 3]);
