@@ -51,6 +51,9 @@ const StrSetting kStrSettings[] = {
     {"CODEX_PROXY_SOCKET_GROUP", &Config::socket_group, true},
     {"CODEX_PROXY_USER", &Config::user, false},
     {"CODEX_PROXY_STATE_DIR", &Config::state_dir, true},
+    {"CODEX_PROXY_MODELS", &Config::models, true},
+    {"CODEX_PROXY_MODEL_MAP", &Config::model_map, true},
+    {"CODEX_PROXY_UNKNOWN_MODEL", &Config::unknown_model, false},
 };
 
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint32_t &out) {

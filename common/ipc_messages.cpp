@@ -76,7 +76,7 @@ const char *outcome_name(Outcome o) {
 
 std::string encode(const ReadyMsg &m) { return Builder().u32(m.pid).str(m.backend).take(); }
 std::string encode(const JobMsg &m) {
-    return Builder().u32(m.timeout_ms).str(m.model).str(m.prompt).take();
+    return Builder().u32(m.timeout_ms).str(m.model).str(m.reasoning_effort).str(m.prompt).take();
 }
 std::string encode(const TextMsg &m) { return Builder().str(m.text).take(); }
 std::string encode(const UsageMsg &m) {
@@ -106,6 +106,7 @@ bool decode(const std::string &payload, JobMsg &m) {
     Reader r(payload);
     m.timeout_ms = r.u32();
     m.model = r.str();
+    m.reasoning_effort = r.str();
     m.prompt = r.str();
     return r.finish();
 }

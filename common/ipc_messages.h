@@ -21,6 +21,7 @@ struct ReadyMsg {
 struct JobMsg {
     uint32_t timeout_ms = 0;
     std::string model;   // empty: the backend's default
+    std::string reasoning_effort;  // empty: the model's default
     std::string prompt;
 };
 

@@ -52,6 +52,10 @@ std::vector<std::string> codex_argv(const std::string &bin, const ipc::JobMsg &j
         a.push_back("-m");
         a.push_back(job.model);
     }
+    if (!job.reasoning_effort.empty()) {  // checked by the supervisor: a plain word
+        a.push_back("-c");
+        a.push_back("model_reasoning_effort=\"" + job.reasoning_effort + "\"");
+    }
     a.push_back("-");  // the prompt comes on stdin: argv strings stop at 128 KiB
     return a;
 }

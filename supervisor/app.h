@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/unique_fd.h"
 #include "supervisor/api_keys.h"
+#include "supervisor/model_names.h"
 #include "supervisor/private_codex_home.h"
 #include "supervisor/privileges.h"
 
@@ -21,6 +22,7 @@ struct App {
     ApiKeys keys;
     std::string executor_path;
     RunAs run_as;  // whom executors run as, when started as root
+    ModelNames model_names;
     UniqueFd workdir_lock;  // held for the supervisor's life
     std::string codex_home;  // the configured CODEX_HOME: read, never written
     PrivateCodexHome private_home;  // what codex runs with

@@ -75,7 +75,7 @@ bool parse_options(const cJSON *root, ChatRequest &out, ApiError &err) {
     }
     const cJSON *so = json_get(root, "stream_options");
     out.include_usage = cJSON_IsTrue(json_get(so, "include_usage"));
-    return true;
+    return parse_reasoning_effort(json_get(root, "reasoning_effort"), "reasoning_effort", out.reasoning_effort, err);
 }
 
 class ChatFormat final : public AnswerFormat {
@@ -185,6 +185,7 @@ void handle_chat_completions(HttpConnection &c) {
     cr.turns = std::move(req.turns);
     cr.turns_param = "messages";
     cr.client_model = req.model;
+    cr.reasoning_effort = req.reasoning_effort;
     cr.stream = req.stream;
     completion_start(c, std::move(cr), std::make_unique<ChatFormat>(req.model, req.include_usage));
 }

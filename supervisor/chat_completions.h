@@ -11,6 +11,7 @@ struct ChatRequest {
     std::string model;
     bool stream = false;
     bool include_usage = false;
+    std::string reasoning_effort;
     std::vector<Turn> turns;
 };
 

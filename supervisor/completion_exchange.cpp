@@ -146,8 +146,12 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
         c.respond_error(err);
         return;
     }
+    if (!model_names_resolve(app.model_names, req.client_model, msg.model)) {
+        c.respond_error(api_error_model_not_found(req.client_model));
+        return;
+    }
+    msg.reasoning_effort = req.reasoning_effort;
     auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), req.stream);
-    msg.model = app.cfg.codex_model;
     msg.timeout_ms = app.cfg.timeout_ms;
     Job *job = nullptr;
     switch (app.scheduler->submit(ex.get(), std::move(msg), &job)) {

@@ -29,6 +29,7 @@ struct CompletionRequest {
     std::vector<Turn> turns;
     const char *turns_param = "";  // names the conversation in errors: messages, input
     std::string client_model;      // echoed back
+    std::string reasoning_effort;  // validated by request_common
     bool stream = false;
 };
 

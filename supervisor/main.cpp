@@ -65,6 +65,9 @@ bool setup(App &app, std::string &error) {
         error = "executor not found at " + app.executor_path + " (set CODEX_PROXY_EXECUTOR)";
         return false;
     }
+    app.model_names.default_model = app.cfg.codex_model;
+    if (!model_names_parse(app.cfg.models, app.cfg.model_map, app.cfg.unknown_model, app.model_names, error))
+        return false;
     if (!privileges_plan(app.cfg.user, app.run_as, error)) return false;
     int swept = 0;
     uid_t owner = app.run_as.drop ? app.run_as.uid : geteuid();

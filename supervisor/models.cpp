@@ -1,7 +1,4 @@
-// Model names: any name a client sends is accepted and echoed back, and
-// codex runs CODEX_MODEL (or its own default). So /v1/models lists the one
-// model codex runs, and /v1/models/{id} answers for any id: a client that
-// checks its hard-coded model exists before using it keeps working.
+// /v1/models lists what can be asked for; see model_names.h for the policy.
 #include "supervisor/models.h"
 
 #include <cjson/cJSON.h>
@@ -12,8 +9,6 @@
 #include "supervisor/json_util.h"
 
 namespace {
-
-constexpr const char *kDefaultModelId = "codex";
 
 cJSON *model_object(const std::string &id, double created) {
     cJSON *m = cJSON_CreateObject();
@@ -33,11 +28,16 @@ void handle_models_list(HttpConnection &c) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "object", "list");
     cJSON *data = cJSON_AddArrayToObject(o, "data");
-    const std::string &id = app.cfg.codex_model.empty() ? std::string(kDefaultModelId) : app.cfg.codex_model;
-    cJSON_AddItemToArray(data, model_object(id, static_cast<double>(static_cast<long>(started_at(app)))));
+    double created = static_cast<double>(static_cast<long>(started_at(app)));
+    for (const auto &id : model_names_listed(app.model_names)) cJSON_AddItemToArray(data, model_object(id, created));
     c.respond(200, "application/json", json_take(o));
 }
 
 void handle_model_get(HttpConnection &c, const std::string &id) {
+    std::string codex_model;
+    if (!model_names_resolve(c.app().model_names, id, codex_model)) {
+        c.respond_error(api_error_model_not_found(id));
+        return;
+    }
     c.respond(200, "application/json", json_take(model_object(id, static_cast<double>(static_cast<long>(started_at(c.app()))))));
 }

@@ -49,3 +49,10 @@ ApiError api_error_for_status(int status) {
     }
     return e;
 }
+
+ApiError api_error_model_not_found(const std::string &model) {
+    ApiError e = api_error_invalid("The model '" + model.substr(0, 128) + "' does not exist or you do not have access to it.",
+                                   "model", "model_not_found");
+    e.status = 404;
+    return e;
+}

@@ -19,3 +19,5 @@ std::string api_error_json(const ApiError &e);
 // Common errors, one place for their wording.
 ApiError api_error_invalid(const std::string &message, std::string param, const char *code = nullptr);
 ApiError api_error_for_status(int status);
+// 404 model_not_found, naming the model as OpenAI does.
+ApiError api_error_model_not_found(const std::string &model);

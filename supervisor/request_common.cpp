@@ -79,3 +79,13 @@ bool check_prompt_size(const std::string &prompt, const char *param, ApiError &e
                             param, "context_length_exceeded");
     return false;
 }
+
+bool parse_reasoning_effort(const cJSON *value, const char *param, std::string &out, ApiError &err) {
+    static const char *const kEfforts[] = {"none", "minimal", "low", "medium", "high", "xhigh"};
+    if (!value || cJSON_IsNull(value)) return true;
+    for (const char *e : kEfforts)
+        if (cJSON_IsString(value) && strcmp(value->valuestring, e) == 0) return out = e, true;
+    err = api_error_invalid(std::string("'") + param + "' must be one of none, minimal, low, medium, high, xhigh.",
+                            param, "invalid_value");
+    return false;
+}

@@ -16,5 +16,8 @@ bool parse_stream(const cJSON *root, bool &stream, ApiError &err);
 // are in allowed_types (comma-free list like {"text"}). param names the field.
 bool content_text(const cJSON *content, const char *const *allowed_types, const std::string &param,
                   std::string &out, ApiError &err);
+// A reasoning effort: absent or null, or one of none, minimal, low, medium,
+// high, xhigh. param names where it was (reasoning_effort, reasoning.effort).
+bool parse_reasoning_effort(const cJSON *value, const char *param, std::string &out, ApiError &err);
 // The prompt fits codex's input limit.
 bool check_prompt_size(const std::string &prompt, const char *param, ApiError &err);

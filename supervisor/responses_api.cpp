@@ -74,6 +74,11 @@ bool parse_instructions(const cJSON *root, ResponsesRequest &out, ApiError &err)
     return true;
 }
 
+bool parse_reasoning(const cJSON *root, ResponsesRequest &out, ApiError &err) {
+    return parse_reasoning_effort(json_get(json_get(root, "reasoning"), "effort"), "reasoning.effort",
+                                  out.reasoning_effort, err);
+}
+
 bool reject_state(const cJSON *root, ApiError &err) {
     const cJSON *prev = json_get(root, "previous_response_id");
     if (!prev || cJSON_IsNull(prev)) return true;
@@ -237,7 +242,7 @@ bool responses_request_parse(const std::string &body, ResponsesRequest &out, Api
     cJSON *root = nullptr;
     if (!parse_body_object(body, root, err)) return false;
     bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
-              parse_instructions(root, out, err) && reject_state(root, err) && parse_input(root, out.turns, err);
+              parse_instructions(root, out, err) && parse_reasoning(root, out, err) && reject_state(root, err) && parse_input(root, out.turns, err);
     if (ok && out.has_instructions) out.turns.insert(out.turns.begin(), Turn{"system", out.instructions, "", "", ""});
     cJSON_Delete(root);
     return ok;
@@ -254,6 +259,7 @@ void handle_responses(HttpConnection &c) {
     cr.turns = std::move(req.turns);
     cr.turns_param = "input";
     cr.client_model = req.model;
+    cr.reasoning_effort = req.reasoning_effort;
     cr.stream = req.stream;
     completion_start(c, std::move(cr), std::make_unique<ResponsesFormat>(req.model, req));
 }

@@ -12,6 +12,7 @@ struct ResponsesRequest {
     bool stream = false;
     std::string instructions;
     bool has_instructions = false;
+    std::string reasoning_effort;
     std::vector<Turn> turns;
 };
 

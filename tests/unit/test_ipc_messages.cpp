@@ -14,10 +14,12 @@ static void job_round_trips_with_binary_prompt(void **) {
     JobMsg in, out;
     in.timeout_ms = 180000;
     in.model = "gpt-5.1-codex";
+    in.reasoning_effort = "low";
     in.prompt = std::string("a\0b\xff", 4);
     assert_true(decode(encode(in), out));
     assert_int_equal(out.timeout_ms, 180000);
     assert_str_equal(out.model, "gpt-5.1-codex");
+    assert_str_equal(out.reasoning_effort, "low");
     assert_true(out.prompt == in.prompt);
 }
 
@@ -49,7 +51,7 @@ static void leftover_bytes_fail(void **) {
 }
 
 static void short_payload_fails(void **) {
-    std::string p = encode(JobMsg{10, "m", "prompt"});
+    std::string p = encode(JobMsg{10, "m", "high", "prompt"});
     JobMsg out;
     for (size_t n = 0; n < p.size(); n++) assert_false(decode(p.substr(0, n), out));
 }

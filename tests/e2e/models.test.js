@@ -1,0 +1,72 @@
+// Model names clients hard-code reach the codex models the operator maps
+// them to; unknown names follow the configured policy; the reasoning
+// effort a client asks for reaches the model request.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startProxy, post, assertErrorEnvelope } = require('./harness');
+
+let p;
+before(async () => {
+  p = await startProxy({
+    CODEX_MODEL: 'gpt-5.1-codex-max', CODEX_PROXY_MODELS: 'gpt-5.1-codex',
+    CODEX_PROXY_MODEL_MAP: 'gpt-4.1=gpt-5.1-codex-mini,gpt-5.2=gpt-5.1-codex', CODEX_PROXY_UNKNOWN_MODEL: 'reject',
+  });
+  p.mock.script = () => ({ text: 'ok' });
+});
+after(async () => { assert.equal((await p.stop()).code, 0); });
+
+const chat = (model, extra = {}) => ({ model, messages: [{ role: 'user', content: 'x' }], ...extra });
+const lastModel = () => p.mock.requests.at(-1).body.model;
+
+test('/v1/models lists the default model, the listed models and the aliases', async () => {
+  const body = await (await fetch(`${p.url}/v1/models`)).json();
+  assert.deepEqual(body.data.map((m) => m.id), ['gpt-5.1-codex-max', 'gpt-5.1-codex', 'gpt-4.1', 'gpt-5.2']);
+  assert.equal((await (await fetch(`${p.url}/v1/models/gpt-4.1`)).json()).id, 'gpt-4.1');
+});
+
+test('an alias runs its codex model and the client name is echoed', async () => {
+  let r = await post(p, '/v1/chat/completions', chat('gpt-4.1'));
+  assert.equal((await r.json()).model, 'gpt-4.1');
+  assert.equal(lastModel(), 'gpt-5.1-codex-mini');
+  r = await post(p, '/v1/responses', { model: 'gpt-5.2', input: 'x' });
+  assert.equal((await r.json()).model, 'gpt-5.2');
+  assert.equal(lastModel(), 'gpt-5.1-codex');
+  await post(p, '/v1/chat/completions', chat('gpt-5.1-codex'));
+  assert.equal(lastModel(), 'gpt-5.1-codex');
+  await post(p, '/v1/chat/completions', chat('gpt-5.1-codex-max'));
+  assert.equal(lastModel(), 'gpt-5.1-codex-max');
+});
+
+test('an unknown model is a 404 model_not_found under the reject policy, without a codex run', async () => {
+  const seen = p.mock.requests.length;
+  const r = await post(p, '/v1/chat/completions', chat('gpt-4o-2024-08-06'));
+  assert.equal(r.status, 404);
+  const e = await r.json();
+  assertErrorEnvelope(e, 'model_not_found');
+  assert.equal(e.error.param, 'model');
+  assert.equal((await fetch(`${p.url}/v1/models/gpt-4o-2024-08-06`)).status, 404);
+  assert.equal(p.mock.requests.length, seen);
+});
+
+test('under the default policy an unknown model runs CODEX_MODEL', async () => {
+  const q = await startProxy({ CODEX_MODEL: 'gpt-5.1-codex-max' });
+  try {
+    q.mock.script = () => ({ text: 'ok' });
+    const r = await post(q, '/v1/chat/completions', chat('gpt-4o-2024-08-06'));
+    assert.equal((await r.json()).model, 'gpt-4o-2024-08-06');
+    assert.equal(q.mock.requests.at(-1).body.model, 'gpt-5.1-codex-max');
+  } finally {
+    assert.equal((await q.stop()).code, 0);
+  }
+});
+
+test('reasoning effort reaches the model request, from either API', async () => {
+  await post(p, '/v1/chat/completions', chat('gpt-5.1-codex', { reasoning_effort: 'high' }));
+  assert.equal(p.mock.requests.at(-1).body.reasoning?.effort, 'high');
+  await post(p, '/v1/responses', { model: 'gpt-5.1-codex', input: 'x', reasoning: { effort: 'low' } });
+  assert.equal(p.mock.requests.at(-1).body.reasoning?.effort, 'low');
+  const r = await post(p, '/v1/chat/completions', chat('gpt-5.1-codex', { reasoning_effort: 'extreme' }));
+  assert.equal(r.status, 400);
+  assert.equal((await r.json()).error.param, 'reasoning_effort');
+});
