@@ -13,7 +13,7 @@ test('SIGTERM drains: the in-flight job finishes, new connections are refused, e
   const pending = post(p, '/v1/chat/completions', chat);
   await waitFor('codex to run', () => p.codexPids().length === 1);
   p.proc.kill('SIGTERM');
-  await sleep(100);
+  await waitFor('the proxy to start draining', () => /msg="shutting down"/.test(p.log()));
   await assert.rejects(fetch(`${p.url}/healthz`), 'listener closed while draining');
   const r = await pending;
   assert.equal(r.status, 200);
