@@ -16,6 +16,7 @@ bool codex_login_present(const std::string &codex_home) {
 }
 
 const char *codex_login_hint() {
-    return "No Codex login found. Run `codex login` as the user the proxy runs as (or set CODEX_HOME to a "
-           "directory holding auth.json), then retry; no restart is needed.";
+    return "No Codex login found. Run `codex login` with the CODEX_HOME the proxy reads (by default ~/.codex of "
+           "the user who started it), or place an auth.json there. The next request picks it up if the proxy's "
+           "run user can read it; otherwise restart the proxy.";
 }

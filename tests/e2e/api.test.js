@@ -22,7 +22,7 @@ test('healthz needs no key and reports executors, queue and login', async () => 
   assert.equal(h.queue_depth, 0);
   assert.equal(h.codex.login_found, false);
   assert.match(h.codex.hint, /codex login/);
-  assert.match(p.log(), /level=warn .*No Codex login found\. Run `codex login`/);
+  assert.match(p.log(), /level=warn .*No Codex login found\. Run `codex login` with the CODEX_HOME/);
 });
 
 test('missing or wrong API key is 401 invalid_api_key', async () => {
