@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "supervisor/app.h"
+#include "supervisor/orphans.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/work_directory.h"
 
@@ -74,6 +75,9 @@ void on_exit(uv_process_t *p, int64_t status, int term_signal) {
         .emit();
     uv_timer_stop(&s.timer);
     s.running = false;
+    // Whatever its job left running has been reparented to us: end it.
+    int ended = orphans_terminate(s.scheduler->executor_pids(), 500);
+    if (ended) LogLine("supervisor", "warn", "ended processes a dead executor left").kv("count", ended).emit();
     s.scheduler->slot_lost(s);
     uv_close(reinterpret_cast<uv_handle_t *>(&s.process), on_handle_closed);
     if (!uv_is_closing(reinterpret_cast<uv_handle_t *>(&s.channel)))

@@ -16,6 +16,7 @@
 #include "supervisor/codex_login.h"
 #include "supervisor/executor_path.h"
 #include "supervisor/lifecycle.h"
+#include "supervisor/orphans.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/work_directory.h"
 
@@ -115,6 +116,7 @@ int main(int argc, char **argv) {
         return fputs(kUsage, stderr), 64;
     }
     signal(SIGPIPE, SIG_IGN);
+    orphans_adopt();  // see orphans.h
     if (sodium_init() < 0) return 1;
     App app;
     std::string error;

@@ -257,3 +257,10 @@ void Scheduler::close_handles() {
         if (!uv_is_closing(reinterpret_cast<uv_handle_t *>(&s->timer)))
             uv_close(reinterpret_cast<uv_handle_t *>(&s->timer), nullptr);
 }
+
+std::vector<pid_t> Scheduler::executor_pids() const {
+    std::vector<pid_t> pids;
+    for (auto &s : slots_)
+        if (s->running) pids.push_back(s->pid);
+    return pids;
+}

@@ -41,6 +41,7 @@ public:
         size_t queued = 0;
     };
     Counts counts() const;
+    std::vector<pid_t> executor_pids() const;  // of the executors alive
 
     // From executor slots.
     bool slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);

@@ -44,3 +44,17 @@ test('descendants that left the group end on timeout', async () => {
   assertErrorEnvelope(await r.json(), 'timeout');
   await waitFor('planted processes to be gone', () => planted().length === 0 && p.codexPids().length === 0, 3000);
 });
+
+test('descendants that left the group end when their executor is killed', async () => {
+  p.mock.script = () => ({ stall: true });
+  const pending = post(p, '/v1/chat/completions', chat);
+  await waitFor('the planted processes to start', () => planted().length >= 2);
+  const busy = p.executorPids().find((pid) => p.pidsWithParent(pid).length > 0);
+  process.kill(busy, 'SIGKILL');
+  const r = await pending;
+  assert.equal(r.status, 502);
+  assertErrorEnvelope(await r.json(), 'executor_lost');
+  await waitFor('planted processes to be gone', () => planted().length === 0 && p.codexPids().length === 0, 3000);
+  assert.match(p.log(), /msg="ended processes a dead executor left" count=\d+/);
+  await p.waitIdle();
+});
