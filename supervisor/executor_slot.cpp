@@ -106,17 +106,20 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     }
 }
 
+std::vector<std::string> executor_args(const App &app, int index) {
+    const Config &c = app.cfg;
+    return {app.executor_path, "--ipc-fd", "3", "--supervisor-pid", std::to_string(getpid()),
+            "--codex-bin", c.codex_bin,
+            "--workdir", work_directory_for_executor(c.workdir, index),
+            "--rlimit-nofile", std::to_string(c.rlimit_nofile),
+            "--rlimit-fsize", std::to_string(uint64_t{c.rlimit_fsize_mb} << 20),
+            "--rlimit-cpu", std::to_string(c.rlimit_cpu_seconds),
+            "--landlock", c.landlock ? "1" : "0"};
+}
+
 bool start_process(ExecutorSlot &s, int child_fd) {
     App &app = s.scheduler->app();
-    std::string pid = std::to_string(getpid());
-    const Config &c = app.cfg;
-    std::vector<std::string> args = {app.executor_path, "--ipc-fd", "3", "--supervisor-pid", pid,
-                                     "--codex-bin", c.codex_bin,
-                                     "--workdir", work_directory_for_executor(c.workdir, s.index),
-                                     "--rlimit-nofile", std::to_string(c.rlimit_nofile),
-                                     "--rlimit-fsize", std::to_string(uint64_t{c.rlimit_fsize_mb} << 20),
-                                     "--rlimit-cpu", std::to_string(c.rlimit_cpu_seconds),
-                                     "--landlock", c.landlock ? "1" : "0"};
+    std::vector<std::string> args = executor_args(app, s.index);
     std::vector<char *> argv;
     for (auto &a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -191,16 +191,15 @@ void HttpConnection::finish_header() {
     in_value_ = false;
 }
 
-// Checks that http-parser leaves to its embedder, before any body is read.
-bool HttpConnection::validate_headers() {
+// Conflicting framing is how requests are smuggled past proxies: at most
+// one Content-Length or one Transfer-Encoding, and only chunked.
+bool HttpConnection::validate_framing() {
     int cl = 0, te = 0;
-    std::string_view te_value, expect;
+    std::string_view te_value;
     for (const auto &h : req_.headers) {
         if (h.first == "content-length") cl++;
         if (h.first == "transfer-encoding") te++, te_value = h.second;
-        if (h.first == "expect") expect = h.second;
     }
-    // Conflicting framing is how requests are smuggled past proxies.
     if (cl > 1 || te > 1 || (cl && te)) {
         reject(api_error_invalid("Conflicting or repeated Content-Length / Transfer-Encoding headers.", "", "bad_request"));
         return false;
@@ -215,6 +214,14 @@ bool HttpConnection::validate_headers() {
         reject(api_error_for_status(413));
         return false;
     }
+    return true;
+}
+
+// Checks that http-parser leaves to its embedder, before any body is read.
+bool HttpConnection::validate_headers() {
+    if (!validate_framing()) return false;
+    const std::string *exp = req_.header("expect");
+    std::string_view expect = exp ? std::string_view(*exp) : std::string_view();
     req_.method = static_cast<http_method>(parser_.method);
     struct http_parser_url u;
     http_parser_url_init(&u);

@@ -70,6 +70,7 @@ private:
     void on_timer();
     void reject(const ApiError &e);
     bool validate_headers();
+    bool validate_framing();
     void finish_header();
     void write_raw(std::string data, bool last);
     void on_write_done(bool last, int status);
