@@ -29,6 +29,8 @@ const IntSetting kIntSettings[] = {
     {"CODEX_PROXY_RLIMIT_NOFILE", &Config::rlimit_nofile, 64, 1u << 20},
     {"CODEX_PROXY_RLIMIT_FSIZE_MB", &Config::rlimit_fsize_mb, 1, 1u << 20},
     {"CODEX_PROXY_RLIMIT_CPU_SECONDS", &Config::rlimit_cpu_seconds, 1, 7 * 86400},
+    {"CODEX_PROXY_RESPONSES_MAX_MB", &Config::responses_max_mb, 0, 1u << 20},
+    {"CODEX_PROXY_RESPONSES_MAX_AGE_HOURS", &Config::responses_max_age_hours, 0, 10u * 365 * 24},
 };
 
 struct StrSetting {

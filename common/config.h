@@ -45,6 +45,9 @@ struct Config {
     uint32_t rlimit_fsize_mb = 1024;
     uint32_t rlimit_cpu_seconds = 900;
     bool landlock = true;
+    // Stored responses (previous_response_id, item_reference).
+    uint32_t responses_max_mb = 256;
+    uint32_t responses_max_age_hours = 720;
 };
 
 using EnvLookup = const char *(*)(const char *name, void *ctx);

@@ -12,6 +12,7 @@
 #include "supervisor/model_names.h"
 #include "supervisor/private_codex_home.h"
 #include "supervisor/privileges.h"
+#include "supervisor/response_store.h"
 
 class HttpConnection;
 class Scheduler;
@@ -23,6 +24,7 @@ struct App {
     std::string executor_path;
     RunAs run_as;  // whom executors run as, when started as root
     ModelNames model_names;
+    ResponseStore responses;  // opened once the supervisor runs as its run user
     UniqueFd workdir_lock;  // held for the supervisor's life
     std::string codex_home;  // the configured CODEX_HOME: read, never written
     PrivateCodexHome private_home;  // what codex runs with

@@ -81,6 +81,7 @@ void CompletionExchange::job_done(const JobResult &r) {
                      : r.kind == JobResult::Kind::ShuttingDown ? "shutting_down" : "queue_timeout";
     }
     HttpConnection *c = conn_;  // the calls below may end this exchange
+    if (ok) fmt_->completed(text_);
     if (ok && stream_) {
         c->stream_write(fmt_->stream_close(usage_));
         c->stream_end();

@@ -23,6 +23,8 @@ public:
     virtual std::string stream_close(const ipc::UsageMsg &u) = 0;
     virtual std::string stream_fail(const ApiError &e) = 0;
     virtual std::string whole(const std::string &text, const ipc::UsageMsg &u) = 0;
+    // The answer is complete and good (before it is written out).
+    virtual void completed(const std::string &) {}
 };
 
 struct CompletionRequest {

@@ -142,6 +142,9 @@ int main(int argc, char **argv) {
         scheduler.kill_all();
         return 1;
     }
+    if (!app.responses.open(app.private_home.state + "/responses", uint64_t{app.cfg.responses_max_mb} << 20,
+                            app.cfg.responses_max_age_hours * 3600u, error))
+        LogLine("supervisor", "error", "stored responses unavailable").kv("error", error).emit();
     if (app.run_as.drop)
         LogLine("supervisor", "info", "dropped privileges").kv("user", app.cfg.user).kv("uid", app.run_as.uid).kv("gid", app.run_as.gid).emit();
     uv_run(&loop, UV_RUN_DEFAULT);

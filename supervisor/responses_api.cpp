@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "supervisor/app.h"
 #include "supervisor/completion_exchange.h"
 #include "supervisor/json_util.h"
 #include "supervisor/request_common.h"
@@ -16,9 +17,19 @@ namespace {
 const char *const kInputParts[] = {"input_text", "output_text", "text", nullptr};
 const char *const kRoles[] = {"system", "developer", "user", "assistant"};
 
-bool parse_item(const cJSON *item, int i, Turn &t, ApiError &err) {
+bool resolve_reference(const cJSON *item, const std::string &at, const ResponseStore *store, Turn &t, ApiError &err) {
+    const cJSON *id = json_get(item, "id");
+    std::string ref = cJSON_IsString(id) ? id->valuestring : "";
+    if (store && !ref.empty() && store->item(ref, t)) return true;
+    err = api_error_invalid("Item with id '" + ref.substr(0, 64) + "' not found.", at + ".id", "item_not_found");
+    return false;
+}
+
+bool parse_item(const cJSON *item, int i, const ResponseStore *store, Turn &t, ApiError &err) {
     std::string at = "input[" + std::to_string(i) + "]";
     const cJSON *type = json_get(item, "type");
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "item_reference") == 0)
+        return resolve_reference(item, at, store, t, err);
     if (type && !(cJSON_IsString(type) && strcmp(type->valuestring, "message") == 0)) {
         std::string ty = cJSON_IsString(type) ? type->valuestring : "(not a string)";
         err = api_error_invalid("Input item type '" + ty + "' is not supported by codex-proxy.", at + ".type",
@@ -37,10 +48,10 @@ bool parse_item(const cJSON *item, int i, Turn &t, ApiError &err) {
     return content_text(json_get(item, "content"), kInputParts, at + ".content", t.content, err);
 }
 
-bool parse_input(const cJSON *root, std::vector<Turn> &turns, ApiError &err) {
+bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest &out, ApiError &err) {
     const cJSON *input = json_get(root, "input");
     if (cJSON_IsString(input)) {
-        turns.push_back(Turn{"user", input->valuestring, "", "", ""});
+        out.input.push_back(Turn{"user", input->valuestring, "", "", ""});
         return true;
     }
     if (!cJSON_IsArray(input) || !input->child) {
@@ -51,13 +62,19 @@ bool parse_input(const cJSON *root, std::vector<Turn> &turns, ApiError &err) {
     int i = 0;
     for (const cJSON *item = input->child; item; item = item->next, i++) {
         Turn t;
-        if (!cJSON_IsObject(item) || !parse_item(item, i, t, err)) {
+        if (!cJSON_IsObject(item) || !parse_item(item, i, store, t, err)) {
             if (!cJSON_IsObject(item))
                 err = api_error_invalid("'input[" + std::to_string(i) + "]' must be an object.",
                                         "input[" + std::to_string(i) + "]", "invalid_type");
             return false;
         }
-        turns.push_back(std::move(t));
+        // A message that carries its own id can be referred to later too
+        // (a reference's item is stored already).
+        const cJSON *type = json_get(item, "type"), *id = json_get(item, "id");
+        bool reference = cJSON_IsString(type) && strcmp(type->valuestring, "item_reference") == 0;
+        if (!reference && cJSON_IsString(id) && response_store_id_ok(id->valuestring))
+            out.input_items.push_back(ResponseStore::Item{id->valuestring, t});
+        out.input.push_back(std::move(t));
     }
     return true;
 }
@@ -79,19 +96,36 @@ bool parse_reasoning(const cJSON *root, ResponsesRequest &out, ApiError &err) {
                                   out.reasoning_effort, err);
 }
 
-bool reject_state(const cJSON *root, ApiError &err) {
+bool parse_state(const cJSON *root, const ResponseStore *store, ResponsesRequest &out, ApiError &err) {
+    const cJSON *st = json_get(root, "store");
+    if (cJSON_IsBool(st)) out.store = cJSON_IsTrue(st);
     const cJSON *prev = json_get(root, "previous_response_id");
     if (!prev || cJSON_IsNull(prev)) return true;
-    err = api_error_invalid("previous_response_id is not supported yet; send the whole conversation in 'input'.",
-                            "previous_response_id", "unsupported_parameter");
+    std::string id = cJSON_IsString(prev) ? prev->valuestring : "";
+    if (store && !id.empty() && store->conversation(id, out.history)) return true;
+    err = api_error_invalid("Previous response with id '" + id.substr(0, 64) + "' not found.", "previous_response_id",
+                            "previous_response_not_found");
     return false;
 }
 
 class ResponsesFormat final : public AnswerFormat {
 public:
-    ResponsesFormat(std::string model, const ResponsesRequest &req)
+    ResponsesFormat(std::string model, const ResponsesRequest &req, ResponseStore *store)
         : id_(random_id("resp_")), msg_id_(random_id("msg_")), created_(static_cast<double>(time(nullptr))),
-          model_(std::move(model)), instructions_(req.instructions), has_instructions_(req.has_instructions) {}
+          model_(std::move(model)), instructions_(req.instructions), has_instructions_(req.has_instructions),
+          store_(req.store ? store : nullptr), conversation_(req.history), items_(req.input_items) {
+        conversation_.insert(conversation_.end(), req.input.begin(), req.input.end());
+    }
+
+    // Kept for later item_reference and previous_response_id: the
+    // conversation without this request's instructions, as OpenAI does.
+    void completed(const std::string &text) override {
+        if (!store_) return;
+        Turn answer{"assistant", text, "", "", ""};
+        conversation_.push_back(answer);
+        items_.push_back(ResponseStore::Item{msg_id_, answer});
+        store_->put(id_, conversation_, items_);
+    }
 
     std::string stream_open() override {
         std::string out = event("response.created", with_response(response("in_progress", nullptr, "", nullptr)));
@@ -194,6 +228,9 @@ private:
     std::string text_;
     bool item_open_ = false;
     int seq_ = 0;
+    ResponseStore *store_;
+    std::vector<Turn> conversation_;
+    std::vector<ResponseStore::Item> items_;
 };
 
 cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, const std::string &text,
@@ -238,12 +275,21 @@ cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, con
 
 }  // namespace
 
-bool responses_request_parse(const std::string &body, ResponsesRequest &out, ApiError &err) {
+std::vector<Turn> ResponsesRequest::turns() const {
+    std::vector<Turn> all;
+    if (has_instructions) all.push_back(Turn{"system", instructions, "", "", ""});
+    all.insert(all.end(), history.begin(), history.end());
+    all.insert(all.end(), input.begin(), input.end());
+    return all;
+}
+
+bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out,
+                             ApiError &err) {
     cJSON *root = nullptr;
     if (!parse_body_object(body, root, err)) return false;
     bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
-              parse_instructions(root, out, err) && parse_reasoning(root, out, err) && reject_state(root, err) && parse_input(root, out.turns, err);
-    if (ok && out.has_instructions) out.turns.insert(out.turns.begin(), Turn{"system", out.instructions, "", "", ""});
+              parse_instructions(root, out, err) && parse_reasoning(root, out, err) &&
+              parse_state(root, store, out, err) && parse_input(root, store, out, err);
     cJSON_Delete(root);
     return ok;
 }
@@ -251,15 +297,16 @@ bool responses_request_parse(const std::string &body, ResponsesRequest &out, Api
 void handle_responses(HttpConnection &c) {
     ResponsesRequest req;
     ApiError err;
-    if (!responses_request_parse(c.request().body, req, err)) {
+    ResponseStore *store = c.app().responses.is_open() ? &c.app().responses : nullptr;
+    if (!responses_request_parse(c.request().body, store, req, err)) {
         c.respond_error(err);
         return;
     }
     CompletionRequest cr;
-    cr.turns = std::move(req.turns);
+    cr.turns = req.turns();
     cr.turns_param = "input";
     cr.client_model = req.model;
     cr.reasoning_effort = req.reasoning_effort;
     cr.stream = req.stream;
-    completion_start(c, std::move(cr), std::make_unique<ResponsesFormat>(req.model, req));
+    completion_start(c, std::move(cr), std::make_unique<ResponsesFormat>(req.model, req, store));
 }

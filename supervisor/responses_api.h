@@ -6,6 +6,7 @@
 #include "supervisor/http_connection.h"
 #include "supervisor/openai_error.h"
 #include "supervisor/prompt.h"
+#include "supervisor/response_store.h"
 
 struct ResponsesRequest {
     std::string model;
@@ -13,9 +14,17 @@ struct ResponsesRequest {
     std::string instructions;
     bool has_instructions = false;
     std::string reasoning_effort;
-    std::vector<Turn> turns;
+    bool store = true;
+    std::vector<Turn> history;  // the stored conversation previous_response_id names
+    std::vector<Turn> input;    // this request's input, item references resolved
+    std::vector<ResponseStore::Item> input_items;  // input items that carry an id
+    // What codex sees: instructions, then history, then input.
+    std::vector<Turn> turns() const;
 };
 
-bool responses_request_parse(const std::string &body, ResponsesRequest &out, ApiError &err);
+// store may be null: then item references and previous_response_id are
+// unknown ids.
+bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out,
+                             ApiError &err);
 
 void handle_responses(HttpConnection &c);

@@ -1,10 +1,13 @@
 #include "supervisor/responses_api.h"
 #include "cmocka_cpp.h"
 
+#include <cstdlib>
+#include <cstring>
+
 static ApiError fails(const char *body) {
     ResponsesRequest r;
     ApiError e;
-    assert_false(responses_request_parse(body, r, e));
+    assert_false(responses_request_parse(body, nullptr, r, e));
     assert_int_equal(e.status, 400);
     return e;
 }
@@ -12,19 +15,19 @@ static ApiError fails(const char *body) {
 static void string_input_is_one_user_turn(void **) {
     ResponsesRequest r;
     ApiError e;
-    assert_true(responses_request_parse(R"({"model":"gpt-5.2","input":"hello"})", r, e));
-    assert_int_equal(r.turns.size(), 1);
-    assert_str_equal(r.turns[0].role, "user");
-    assert_str_equal(r.turns[0].content, "hello");
+    assert_true(responses_request_parse(R"({"model":"gpt-5.2","input":"hello"})", nullptr, r, e));
+    assert_int_equal(r.turns().size(), 1);
+    assert_str_equal(r.turns()[0].role, "user");
+    assert_str_equal(r.turns()[0].content, "hello");
 }
 
 static void instructions_come_first_as_system(void **) {
     ResponsesRequest r;
     ApiError e;
-    assert_true(responses_request_parse(R"({"model":"m","input":"hi","instructions":"Be brief."})", r, e));
-    assert_int_equal(r.turns.size(), 2);
-    assert_str_equal(r.turns[0].role, "system");
-    assert_str_equal(r.turns[0].content, "Be brief.");
+    assert_true(responses_request_parse(R"({"model":"m","input":"hi","instructions":"Be brief."})", nullptr, r, e));
+    assert_int_equal(r.turns().size(), 2);
+    assert_str_equal(r.turns()[0].role, "system");
+    assert_str_equal(r.turns()[0].content, "Be brief.");
     assert_true(r.has_instructions);
 }
 
@@ -34,11 +37,11 @@ static void message_items_with_and_without_type(void **) {
     assert_true(responses_request_parse(R"({"model":"m","stream":true,"input":[
         {"role":"developer","content":"d"},
         {"type":"message","role":"user","content":[{"type":"input_text","text":"q"}]},
-        {"type":"message","role":"assistant","content":[{"type":"output_text","text":"a"}]}]})", r, e));
+        {"type":"message","role":"assistant","content":[{"type":"output_text","text":"a"}]}]})", nullptr, r, e));
     assert_true(r.stream);
-    assert_int_equal(r.turns.size(), 3);
-    assert_str_equal(r.turns[1].content, "q");
-    assert_str_equal(r.turns[2].role, "assistant");
+    assert_int_equal(r.turns().size(), 3);
+    assert_str_equal(r.turns()[1].content, "q");
+    assert_str_equal(r.turns()[2].role, "assistant");
 }
 
 static void unsupported_item_type_is_named(void **) {
@@ -53,8 +56,36 @@ static void bad_role_and_bad_input_fail(void **) {
     assert_str_equal(fails(R"({"model":"m","input":"x","instructions":3})").param, "instructions");
 }
 
-static void previous_response_id_is_refused_clearly(void **) {
-    assert_str_equal(fails(R"({"model":"m","input":"x","previous_response_id":"resp_1"})").param, "previous_response_id");
+static void unknown_previous_response_and_reference_name_the_id(void **) {
+    ApiError e = fails(R"({"model":"m","input":"x","previous_response_id":"resp_0123456789abcdef01234567"})");
+    assert_str_equal(e.param, "previous_response_id");
+    assert_non_null(strstr(e.message.c_str(), "resp_0123456789abcdef01234567"));
+    e = fails(R"({"model":"m","input":[{"type":"item_reference","id":"msg_0123456789abcdef01234567"}]})");
+    assert_str_equal(e.param, "input[0].id");
+    assert_non_null(strstr(e.message.c_str(), "msg_0123456789abcdef01234567"));
+}
+
+static void stored_history_and_references_resolve(void **) {
+    char dir[] = "/tmp/test-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    ResponseStore store;
+    std::string err;
+    assert_true(store.open(std::string(dir) + "/r", 1 << 20, 3600, err));
+    std::vector<Turn> conv = {{"user", "q1", "", "", ""}, {"assistant", "a1", "", "", ""}};
+    assert_true(store.put("resp_0123456789abcdef01234567", conv, {{"msg_aaaaaaaaaaaaaaaaaaaaaaaa", conv[1]}}));
+    ResponsesRequest r;
+    ApiError e;
+    assert_true(responses_request_parse(R"({"model":"m","instructions":"I","previous_response_id":"resp_0123456789abcdef01234567",
+        "input":[{"type":"item_reference","id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa"},{"role":"user","content":"q2"}]})", &store, r, e));
+    auto t = r.turns();
+    assert_int_equal(t.size(), 5);
+    assert_str_equal(t[0].role, "system");
+    assert_str_equal(t[1].content, "q1");
+    assert_str_equal(t[2].content, "a1");
+    assert_str_equal(t[3].role, "assistant");
+    assert_str_equal(t[3].content, "a1");
+    assert_str_equal(t[4].content, "q2");
+    assert_true(r.store);
 }
 
 int main() {
@@ -64,7 +95,8 @@ int main() {
         cmocka_unit_test(message_items_with_and_without_type),
         cmocka_unit_test(unsupported_item_type_is_named),
         cmocka_unit_test(bad_role_and_bad_input_fail),
-        cmocka_unit_test(previous_response_id_is_refused_clearly),
+        cmocka_unit_test(unknown_previous_response_and_reference_name_the_id),
+        cmocka_unit_test(stored_history_and_references_resolve),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -1,0 +1,176 @@
+#include "supervisor/response_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "supervisor/json_util.h"
+
+namespace {
+
+cJSON *turn_to_json(const Turn &t) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "role", t.role.c_str());
+    cJSON_AddStringToObject(o, "content", t.content.c_str());
+    if (!t.name.empty()) cJSON_AddStringToObject(o, "name", t.name.c_str());
+    return o;
+}
+
+bool turn_from_json(const cJSON *o, Turn &t) {
+    const cJSON *role = json_get(o, "role"), *content = json_get(o, "content"), *name = json_get(o, "name");
+    if (!cJSON_IsString(role) || !cJSON_IsString(content)) return false;
+    t = Turn{role->valuestring, content->valuestring, cJSON_IsString(name) ? name->valuestring : "", "", ""};
+    return true;
+}
+
+bool write_file(const std::string &dir, const std::string &name, const std::string &data) {
+    std::string tmp = dir + "/." + name + ".tmp", path = dir + "/" + name;
+    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return false;
+    for (size_t off = 0; off < data.size();) {
+        ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
+        if (n <= 0) return unlink(tmp.c_str()), false;
+        off += static_cast<size_t>(n);
+    }
+    if (fsync(fd.get()) != 0 || rename(tmp.c_str(), path.c_str()) != 0) return unlink(tmp.c_str()), false;
+    return true;
+}
+
+int64_t ns_of(const struct timespec &ts) { return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec; }
+
+int64_t now_ns() {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ns_of(ts);
+}
+
+}  // namespace
+
+bool response_store_id_ok(const std::string &id) {
+    size_t us = id.find('_');
+    if (us == std::string::npos || us == 0 || us > 8 || id.size() - us - 1 != 24) return false;
+    for (size_t i = 0; i < us; i++)
+        if (id[i] < 'a' || id[i] > 'z') return false;
+    for (size_t i = us + 1; i < id.size(); i++)
+        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f'))) return false;
+    return true;
+}
+
+bool ResponseStore::open(const std::string &dir, uint64_t max_bytes, uint32_t max_age_s, std::string &error) {
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        error = "cannot create " + dir + ": " + strerror(errno);
+        return false;
+    }
+    dir_ = dir, max_bytes_ = max_bytes, max_age_s_ = max_age_s;
+    DIR *d = opendir(dir.c_str());
+    if (!d) {
+        error = "cannot read " + dir + ": " + strerror(errno);
+        return false;
+    }
+    std::vector<std::string> names;
+    while (struct dirent *e = readdir(d)) names.push_back(e->d_name);
+    closedir(d);
+    int dropped = 0;
+    for (const auto &n : names) {
+        if (n == "." || n == "..") continue;
+        std::string id = n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0 ? n.substr(0, n.size() - 5) : "";
+        std::string text;
+        struct stat st;
+        if (!response_store_id_ok(id) || !load(id, text) || stat((dir + "/" + n).c_str(), &st) != 0) {
+            unlink((dir + "/" + n).c_str());  // a kill -9's temporary file, or worse
+            dropped++;
+            continue;
+        }
+        index(id, text, static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim));
+    }
+    if (dropped) LogLine("supervisor", "warn", "removed incomplete stored responses").kv("count", dropped).emit();
+    evict(now_ns());
+    return true;
+}
+
+bool ResponseStore::load(const std::string &id, std::string &text) const {
+    UniqueFd fd(::open((dir_ + "/" + id + ".json").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.valid()) return false;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    JsonDoc doc(text);
+    return n == 0 && cJSON_IsArray(json_get(doc.root, "conversation")) && cJSON_IsObject(json_get(doc.root, "items"));
+}
+
+void ResponseStore::index(const std::string &id, const std::string &text, uint64_t bytes, int64_t created_ns) {
+    Entry e;
+    e.created_ns = created_ns;
+    e.bytes = bytes;
+    JsonDoc doc(text);
+    for (const cJSON *it = json_get(doc.root, "items")->child; it; it = it->next) {
+        e.item_ids.push_back(it->string);
+        item_owner_[it->string] = id;
+    }
+    total_bytes_ += bytes;
+    entries_[id] = std::move(e);
+}
+
+void ResponseStore::remove(const std::string &id) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return;
+    for (const auto &item : it->second.item_ids) item_owner_.erase(item);
+    total_bytes_ -= it->second.bytes;
+    unlink((dir_ + "/" + id + ".json").c_str());
+    entries_.erase(it);
+}
+
+void ResponseStore::evict(int64_t now) {
+    while (!entries_.empty()) {
+        auto oldest = entries_.begin();
+        for (auto it = entries_.begin(); it != entries_.end(); ++it)
+            if (it->second.created_ns < oldest->second.created_ns) oldest = it;
+        bool too_old = now - oldest->second.created_ns > int64_t{max_age_s_} * 1000000000;
+        if (!too_old && total_bytes_ <= max_bytes_) return;
+        remove(oldest->first);
+    }
+}
+
+bool ResponseStore::put(const std::string &id, const std::vector<Turn> &conversation, const std::vector<Item> &items) {
+    if (!is_open() || !response_store_id_ok(id)) return false;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *conv = cJSON_AddArrayToObject(root, "conversation");
+    for (const auto &t : conversation) cJSON_AddItemToArray(conv, turn_to_json(t));
+    cJSON *its = cJSON_AddObjectToObject(root, "items");
+    for (const auto &i : items) cJSON_AddItemToObject(its, i.id.c_str(), turn_to_json(i.turn));
+    std::string text = json_take(root);
+    if (!write_file(dir_, id + ".json", text)) {
+        LogLine("supervisor", "error", "cannot store a response").kv("error", strerror(errno)).emit();
+        return false;
+    }
+    remove(id);  // replaced, if it was there
+    index(id, text, text.size(), now_ns());
+    evict(now_ns());
+    return true;
+}
+
+bool ResponseStore::conversation(const std::string &id, std::vector<Turn> &out) const {
+    std::string text;
+    if (!entries_.count(id) || !load(id, text)) return false;
+    JsonDoc doc(text);
+    for (const cJSON *t = json_get(doc.root, "conversation")->child; t; t = t->next) {
+        Turn turn;
+        if (!turn_from_json(t, turn)) return false;
+        out.push_back(std::move(turn));
+    }
+    return true;
+}
+
+bool ResponseStore::item(const std::string &item_id, Turn &out) const {
+    auto owner = item_owner_.find(item_id);
+    std::string text;
+    if (owner == item_owner_.end() || !load(owner->second, text)) return false;
+    JsonDoc doc(text);
+    return turn_from_json(json_get(json_get(doc.root, "items"), item_id.c_str()), out);
+}
