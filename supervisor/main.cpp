@@ -148,6 +148,14 @@ int main(int argc, char **argv) {
     if (app.run_as.drop)
         LogLine("supervisor", "info", "dropped privileges").kv("user", app.cfg.user).kv("uid", app.run_as.uid).kv("gid", app.run_as.gid).emit();
     uv_run(&loop, UV_RUN_DEFAULT);
+    // Closing the signal watchers restores the default actions; from here
+    // on the process is exiting anyway, so a late SIGTERM must not kill it
+    // (and turn a clean exit 0 into a signal death).
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigprocmask(SIG_BLOCK, &stop, nullptr);
     close_everything(&loop);
     uv_loop_close(&loop);
     return 0;
