@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/monotonic.h"
 #include "common/unique_fd.h"
 #include "executor/backend.h"
 #include "executor/codex_events.h"
@@ -34,12 +35,6 @@ constexpr int kDrainAfterExitMs = 500;
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
 int pidfd_for(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
-uint64_t now_ms() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
-}
 
 std::vector<std::string> codex_argv(const std::string &bin, const ipc::JobMsg &job,
                                     const std::string &dir) {
@@ -299,7 +294,7 @@ ipc::DoneMsg classify(Run &r) {
 }
 
 ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) {
-    uint64_t start = now_ms();
+    uint64_t start = monotonic_ms();
     uint64_t deadline = start + job.timeout_ms;
     Run r(ch);
     r.prompt = &job.prompt;
@@ -314,7 +309,7 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     bool stop = false;
     uint64_t drain_until = 0;
     while (!stop) {
-        uint64_t now = now_ms();
+        uint64_t now = monotonic_ms();
         if (now >= deadline) break;
         if (r.exited && !drain_until) drain_until = now + kDrainAfterExitMs;
         // Done once codex has exited and said all it had to say; a
@@ -333,7 +328,7 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     } else {
         done = classify(r);
     }
-    done.backend_ms = static_cast<uint32_t>(now_ms() - start);
+    done.backend_ms = static_cast<uint32_t>(monotonic_ms() - start);
     return done;
 }
 

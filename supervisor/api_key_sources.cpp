@@ -1,6 +1,5 @@
 #include "supervisor/api_key_sources.h"
 
-#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/small_file.h"
 
 extern char **environ;
 
@@ -17,24 +17,12 @@ namespace {
 constexpr size_t kMaxKeyFile = 1 << 20;
 
 bool read_secret_file(const std::string &path, std::string &out, std::string &error) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = path + ": " + strerror(errno);
-        return false;
-    }
     struct stat st;
-    if (fstat(fd, &st) == 0 && (st.st_mode & 0004))
+    if (stat(path.c_str(), &st) == 0 && (st.st_mode & 0004))
         LogLine("supervisor", "warn", "API key file is readable by every user").kv("path", path).emit();
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0 && out.size() < kMaxKeyFile) out.append(buf, static_cast<size_t>(n));
-    sodium_memzero(buf, sizeof buf);
-    close(fd);
-    if (n < 0 || out.size() >= kMaxKeyFile) {
-        error = path + ": " + (n < 0 ? strerror(errno) : "larger than 1 MiB");
-        return false;
-    }
-    return true;
+    if (small_file_read(path, out, kMaxKeyFile, false)) return true;
+    error = path + ": " + (errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+    return false;
 }
 
 void wipe(std::string &s) {

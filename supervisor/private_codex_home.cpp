@@ -1,7 +1,6 @@
 #include "supervisor/private_codex_home.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -11,7 +10,7 @@
 #include <cstring>
 
 #include "common/log.h"
-#include "common/unique_fd.h"
+#include "common/small_file.h"
 
 namespace {
 
@@ -37,13 +36,7 @@ bool make_private_dir(const std::string &d, uid_t uid, gid_t gid, std::string &e
 }
 
 bool read_file(const std::string &path, std::string &out) {
-    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd.valid()) return false;
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fd.get(), buf, sizeof buf)) > 0 && out.size() <= kMaxSeedFile) out.append(buf, static_cast<size_t>(n));
-    sodium_memzero(buf, sizeof buf);
-    return n == 0;
+    return small_file_read(path, out, kMaxSeedFile, true);
 }
 
 std::string hash_hex(const std::string &data) {
@@ -54,20 +47,8 @@ std::string hash_hex(const std::string &data) {
     return hex;
 }
 
-// Writes beside, then renames: codex never sees half a file.
 bool install_file(const PrivateCodexHome &h, const std::string &name, const std::string &data) {
-    std::string final_path = h.dir + "/" + name, tmp = h.dir + "/." + name + ".seeding";
-    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd.valid()) return false;
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
-        if (n <= 0) return unlink(tmp.c_str()), false;
-        off += static_cast<size_t>(n);
-    }
-    if (geteuid() == 0) fchown(fd.get(), h.uid, h.gid);
-    if (fsync(fd.get()) != 0) return unlink(tmp.c_str()), false;
-    return rename(tmp.c_str(), final_path.c_str()) == 0;
+    return small_file_replace(h.dir + "/" + name, data, h.uid, h.gid);
 }
 
 void load_stamp(PrivateCodexHome &h) {
@@ -90,12 +71,7 @@ void load_stamp(PrivateCodexHome &h) {
 void save_stamp(const PrivateCodexHome &h) {
     std::string text;
     for (const auto &f : h.seeded) text += f.hash + " " + f.name + "\n";
-    std::string tmp = h.state + "/." + kStampName, path = h.state + "/" + kStampName;
-    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd.valid() || write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) return;
-    if (geteuid() == 0) fchown(fd.get(), h.uid, h.gid);
-    fsync(fd.get());
-    rename(tmp.c_str(), path.c_str());
+    small_file_replace(h.state + "/" + kStampName, text, h.uid, h.gid);
 }
 
 SeededFile *entry(PrivateCodexHome &h, const std::string &name) {

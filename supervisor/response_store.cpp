@@ -1,7 +1,6 @@
 #include "supervisor/response_store.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,10 +8,13 @@
 #include <cstring>
 
 #include "common/log.h"
-#include "common/unique_fd.h"
+#include "common/small_file.h"
 #include "supervisor/json_util.h"
 
 namespace {
+
+// A stored response holds at most a body's worth of conversation and more.
+constexpr size_t kMaxResponseFile = 256u << 20;
 
 cJSON *turn_to_json(const Turn &t) {
     cJSON *o = cJSON_CreateObject();
@@ -26,19 +28,6 @@ bool turn_from_json(const cJSON *o, Turn &t) {
     const cJSON *role = json_get(o, "role"), *content = json_get(o, "content"), *name = json_get(o, "name");
     if (!cJSON_IsString(role) || !cJSON_IsString(content)) return false;
     t = Turn{role->valuestring, content->valuestring, cJSON_IsString(name) ? name->valuestring : "", "", ""};
-    return true;
-}
-
-bool write_file(const std::string &dir, const std::string &name, const std::string &data) {
-    std::string tmp = dir + "/." + name + ".tmp", path = dir + "/" + name;
-    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd.valid()) return false;
-    for (size_t off = 0; off < data.size();) {
-        ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
-        if (n <= 0) return unlink(tmp.c_str()), false;
-        off += static_cast<size_t>(n);
-    }
-    if (fsync(fd.get()) != 0 || rename(tmp.c_str(), path.c_str()) != 0) return unlink(tmp.c_str()), false;
     return true;
 }
 
@@ -95,13 +84,9 @@ bool ResponseStore::open(const std::string &dir, uint64_t max_bytes, uint32_t ma
 }
 
 bool ResponseStore::load(const std::string &id, std::string &text) const {
-    UniqueFd fd(::open((dir_ + "/" + id + ".json").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd.valid()) return false;
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    if (!small_file_read(dir_ + "/" + id + ".json", text, kMaxResponseFile, true)) return false;
     JsonDoc doc(text);
-    return n == 0 && cJSON_IsArray(json_get(doc.root, "conversation")) && cJSON_IsObject(json_get(doc.root, "items"));
+    return cJSON_IsArray(json_get(doc.root, "conversation")) && cJSON_IsObject(json_get(doc.root, "items"));
 }
 
 void ResponseStore::index(const std::string &id, const std::string &text, uint64_t bytes, int64_t created_ns) {
@@ -145,7 +130,7 @@ bool ResponseStore::put(const std::string &id, const std::vector<Turn> &conversa
     cJSON *its = cJSON_AddObjectToObject(root, "items");
     for (const auto &i : items) cJSON_AddItemToObject(its, i.id.c_str(), turn_to_json(i.turn));
     std::string text = json_take(root);
-    if (!write_file(dir_, id + ".json", text)) {
+    if (!small_file_replace(dir_ + "/" + id + ".json", text)) {
         LogLine("supervisor", "error", "cannot store a response").kv("error", strerror(errno)).emit();
         return false;
     }

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "common/small_file.h"
 #include "supervisor/json_util.h"
 
 namespace {
@@ -50,13 +51,7 @@ bool token_login_times(const std::string &text, time_t &access_exp, time_t &last
 void TokenRefreshGate::reload(const struct stat &st) {
     mtime_ = st.st_mtim, ino_ = st.st_ino, size_ = st.st_size;
     std::string text;
-    if (FILE *f = fopen(path_.c_str(), "re")) {
-        char buf[8192];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 20)) text.append(buf, n);
-        sodium_memzero(buf, sizeof buf);
-        fclose(f);
-    }
+    small_file_read(path_, text, 1u << 20, true);
     chatgpt_ = token_login_times(text, access_exp_, last_refresh_);
     sodium_memzero(text.data(), text.size());
 }
