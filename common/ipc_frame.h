@@ -14,7 +14,7 @@
 
 namespace ipc {
 
-constexpr uint8_t kProtocolVersion = 2;
+constexpr uint8_t kProtocolVersion = 3;
 constexpr size_t kHeaderSize = 16;
 // A prompt is at most ~4 MiB of UTF-8 (1 Mi characters); leave room for it.
 constexpr uint32_t kMaxPayload = 8u * 1024 * 1024;

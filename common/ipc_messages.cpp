@@ -41,6 +41,7 @@ public:
         pos_ += n;
         return s;
     }
+    bool ok() const { return ok_; }
     bool finish() const { return ok_ && pos_ == p_.size(); }
 
 private:
@@ -76,7 +77,11 @@ const char *outcome_name(Outcome o) {
 
 std::string encode(const ReadyMsg &m) { return Builder().u32(m.pid).str(m.backend).take(); }
 std::string encode(const JobMsg &m) {
-    return Builder().u32(m.timeout_ms).str(m.model).str(m.reasoning_effort).str(m.prompt).take();
+    Builder b;
+    b.u32(m.timeout_ms).str(m.model).str(m.reasoning_effort).str(m.prompt).str(m.output_schema);
+    b.u32(static_cast<uint32_t>(m.images.size()));
+    for (const auto &i : m.images) b.str(i.extension).str(i.bytes);
+    return b.take();
 }
 std::string encode(const TextMsg &m) { return Builder().str(m.text).take(); }
 std::string encode(const UsageMsg &m) {
@@ -108,7 +113,17 @@ bool decode(const std::string &payload, JobMsg &m) {
     m.model = r.str();
     m.reasoning_effort = r.str();
     m.prompt = r.str();
-    return r.finish();
+    m.output_schema = r.str();
+    uint32_t n = r.u32();
+    if (n > kMaxJobImages) return false;
+    m.images.clear();
+    for (uint32_t i = 0; i < n && r.ok(); i++) {
+        ImageFile f;
+        f.extension = r.str();
+        f.bytes = r.str();
+        m.images.push_back(std::move(f));
+    }
+    return r.finish() && m.images.size() == n;
 }
 bool decode(const std::string &payload, TextMsg &m) {
     Reader r(payload);

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/ipc_frame.h"
 
@@ -18,11 +19,19 @@ struct ReadyMsg {
     std::string backend;  // e.g. "codex-exec"
 };
 
+struct ImageFile {
+    std::string extension;  // png, jpeg, gif or webp: checked by the supervisor
+    std::string bytes;
+};
+constexpr uint32_t kMaxJobImages = 32;
+
 struct JobMsg {
     uint32_t timeout_ms = 0;
     std::string model;   // empty: the backend's default
     std::string reasoning_effort;  // empty: the model's default
     std::string prompt;
+    std::string output_schema;  // JSON Schema of the final answer; empty: free text
+    std::vector<ImageFile> images;
 };
 
 struct TextMsg {  // TextDelta and Message share this shape

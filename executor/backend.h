@@ -26,6 +26,7 @@ public:
 
 struct BackendOptions {
     std::string codex_bin;
+    std::string model_catalog;  // codex's model_catalog_json; empty: codex's own
     uint32_t kill_grace_ms = 50;
     uint64_t cpu_seconds = 900;  // RLIMIT_CPU of each codex run: a backstop
 };

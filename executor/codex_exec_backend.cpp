@@ -23,6 +23,7 @@
 #include "common/unique_fd.h"
 #include "executor/backend.h"
 #include "executor/codex_events.h"
+#include "executor/job_files.h"
 #include "executor/process_tree.h"
 
 extern char **environ;
@@ -36,22 +37,42 @@ constexpr int kDrainAfterExitMs = 500;
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
 int pidfd_for(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-std::vector<std::string> codex_argv(const std::string &bin, const ipc::JobMsg &job,
-                                    const std::string &dir) {
-    std::vector<std::string> a = {bin, "exec", "--json", "--skip-git-repo-check", "--ephemeral",
+// Codex features that make it an agent rather than a model (codex 0.169,
+// `codex features list`): its shell and exec sessions, image viewer,
+// sub-agents, goals, the login-shell snapshot (a login shell per run),
+// plugins and apps (git ls-remote, lookups of github.com and chatgpt.com),
+// skills search, image generation, tool suggestions, hooks, browser and
+// computer use, the sleep tool. Plus: no connection retries forever.
+const char *const kDisabledFeatures[] = {
+    "unbounded_connection_retries", "shell_tool", "unified_exec", "view_image", "multi_agent", "goals",
+    "shell_snapshot", "plugins", "apps", "skill_search", "image_generation", "tool_suggest", "hooks",
+    "browser_use", "computer_use", "sleep_tool", "skill_mcp_dependency_install"};
+
+// A TOML basic string, as `-c key=value` parses its value.
+std::string toml_string(const std::string &s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    return out + "\"";
+}
+
+std::vector<std::string> codex_argv(const BackendOptions &o, const ipc::JobMsg &job, const std::string &dir,
+                                    const JobFiles &files) {
+    std::vector<std::string> a = {o.codex_bin, "exec", "--json", "--skip-git-repo-check", "--ephemeral",
                                   "--sandbox", "read-only", "-C", dir,
-                                  // Without this codex retries a refused
-                                  // connection forever.
-                                  "--disable", "unbounded_connection_retries"};
-    if (!job.model.empty()) {
-        a.push_back("-m");
-        a.push_back(job.model);
-    }
-    if (!job.reasoning_effort.empty()) {  // checked by the supervisor: a plain word
-        a.push_back("-c");
-        a.push_back("model_reasoning_effort=\"" + job.reasoning_effort + "\"");
-    }
-    a.push_back("-");  // the prompt comes on stdin: argv strings stop at 128 KiB
+                                  "-c", "web_search=\"disabled\"", "-c", "analytics.enabled=false"};
+    for (const char *f : kDisabledFeatures) a.insert(a.end(), {"--disable", f});
+    if (!o.model_catalog.empty()) a.insert(a.end(), {"-c", "model_catalog_json=" + toml_string(o.model_catalog)});
+    if (!job.model.empty()) a.insert(a.end(), {"-m", job.model});
+    if (!job.reasoning_effort.empty())  // checked by the supervisor: a plain word
+        a.insert(a.end(), {"-c", "model_reasoning_effort=\"" + job.reasoning_effort + "\""});
+    if (!files.output_schema.empty()) a.insert(a.end(), {"--output-schema", files.output_schema});
+    for (const auto &img : files.images) a.push_back("--image=" + img);
+    // The prompt comes on stdin (argv strings stop at 128 KiB); "--" keeps
+    // --image from taking "-" for a file.
+    a.insert(a.end(), {"--", "-"});
     return a;
 }
 
@@ -300,7 +321,9 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     r.prompt = &job.prompt;
     ipc::DoneMsg done;
     std::string error;
-    if (!spawn(r, codex_argv(opts_.codex_bin, job, dir), dir, opts_.cpu_seconds, error)) {
+    JobFiles files;
+    if (!job_files_write(job, dir, files, error) ||
+        !spawn(r, codex_argv(opts_, job, dir, files), dir, opts_.cpu_seconds, error)) {
         done.outcome = ipc::Outcome::SpawnFailed;
         done.detail = error;
         return done;

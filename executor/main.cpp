@@ -21,6 +21,7 @@ struct Args {
     long supervisor_pid = 0;
     std::string codex_bin = "codex";
     std::string workdir = "/tmp/codex-work";
+    std::string model_catalog;
     ResourceLimits limits;
     bool landlock = true;
 };
@@ -28,6 +29,7 @@ struct Args {
 void usage(FILE *f) {
     fputs("usage: codex-proxy-executor [--ipc-fd N] [--supervisor-pid PID]\n"
           "                            [--codex-bin PATH] [--workdir DIR] [--landlock 0|1]\n"
+          "                            [--model-catalog FILE]\n"
           "                            [--rlimit-nofile N] [--rlimit-fsize BYTES] [--rlimit-cpu SECONDS]\n"
           "Runs codex jobs for codex-proxyd over the Unix socket on fd N (default 3).\n"
           "It is started by codex-proxyd and is not meant to be run by hand.\n",
@@ -46,6 +48,7 @@ int parse_args(int argc, char **argv, Args &a) {
         else if (k == "--supervisor-pid") a.supervisor_pid = atol(v);
         else if (k == "--codex-bin") a.codex_bin = v;
         else if (k == "--workdir") a.workdir = v;
+        else if (k == "--model-catalog") a.model_catalog = v;
         else if (k == "--rlimit-nofile") a.limits.nofile = strtoull(v, nullptr, 10);
         else if (k == "--rlimit-fsize") a.limits.fsize = strtoull(v, nullptr, 10);
         else if (k == "--rlimit-cpu") a.limits.cpu_seconds = strtoull(v, nullptr, 10);
@@ -83,6 +86,7 @@ int main(int argc, char **argv) {
     ControlChannel ctl(a.ipc_fd);
     BackendOptions bo;
     bo.codex_bin = a.codex_bin;
+    bo.model_catalog = a.model_catalog;
     bo.cpu_seconds = a.limits.cpu_seconds;
     auto backend = make_codex_exec_backend(bo);
     JobLoopOptions jo;

@@ -28,6 +28,7 @@ struct App {
     UniqueFd workdir_lock;  // held for the supervisor's life
     std::string codex_home;  // the configured CODEX_HOME: read, never written
     PrivateCodexHome private_home;  // what codex runs with
+    std::string model_catalog;      // the catalog file codex runs with (codex_model_catalog.h)
     bool codex_login_found = false;
     Scheduler *scheduler = nullptr;
     std::unordered_set<HttpConnection *> connections;

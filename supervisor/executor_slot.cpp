@@ -114,7 +114,8 @@ std::vector<std::string> executor_args(const App &app, int index) {
             "--rlimit-nofile", std::to_string(c.rlimit_nofile),
             "--rlimit-fsize", std::to_string(uint64_t{c.rlimit_fsize_mb} << 20),
             "--rlimit-cpu", std::to_string(c.rlimit_cpu_seconds),
-            "--landlock", c.landlock ? "1" : "0"};
+            "--landlock", c.landlock ? "1" : "0",
+            "--model-catalog", app.model_catalog};
 }
 
 bool start_process(ExecutorSlot &s, int child_fd) {

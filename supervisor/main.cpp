@@ -11,8 +11,10 @@
 
 #include "common/landlock.h"
 #include "common/log.h"
+#include "common/small_file.h"
 #include "supervisor/api_key_sources.h"
 #include "supervisor/app.h"
+#include "supervisor/codex_model_catalog.h"
 #include "supervisor/codex_login.h"
 #include "supervisor/executor_path.h"
 #include "supervisor/lifecycle.h"
@@ -59,6 +61,18 @@ bool prepare_private_home(App &app, uid_t uid, gid_t gid, std::string &error) {
     return true;
 }
 
+bool write_model_catalog(App &app, uid_t uid, gid_t gid, std::string &error) {
+    std::string toml;
+    small_file_read(app.private_home.dir + "/config.toml", toml, 1u << 20, false);  // absent: no model named
+    std::vector<std::string> slugs = codex_catalog_slugs(app.model_names, toml);
+    app.model_catalog = app.private_home.dir + "/codex-proxy-models.json";
+    if (!small_file_replace(app.model_catalog, codex_catalog_json(slugs), uid, gid)) {
+        error = "cannot write " + app.model_catalog + ": " + strerror(errno);
+        return false;
+    }
+    return true;
+}
+
 bool setup(App &app, std::string &error) {
     if (!config_load(config_getenv, nullptr, app.cfg, error)) return false;
     app.executor_path = executor_path_find(app.cfg.executor_path);
@@ -77,7 +91,8 @@ bool setup(App &app, std::string &error) {
     if (swept)
         LogLine("supervisor", "warn", "removed job directories left by an earlier run").kv("count", swept).emit();
     app.codex_home = codex_home_resolve(app.cfg.codex_home);
-    if (!prepare_private_home(app, owner, group, error)) return false;
+    if (!prepare_private_home(app, owner, group, error) || !write_model_catalog(app, owner, group, error))
+        return false;
     bool keys_ok = api_keys_load(app.cfg, app.keys, error);
     api_keys_scrub_environment();
     if (!keys_ok) return false;

@@ -23,6 +23,23 @@ static void job_round_trips_with_binary_prompt(void **) {
     assert_true(out.prompt == in.prompt);
 }
 
+static void job_round_trips_schema_and_images(void **) {
+    JobMsg in, out;
+    in.output_schema = "{\"type\":\"object\"}";
+    in.images = {{"png", std::string("\x89PNG\0", 5)}, {"jpeg", "j"}};
+    assert_true(decode(encode(in), out));
+    assert_str_equal(out.output_schema, in.output_schema);
+    assert_int_equal(out.images.size(), 2);
+    assert_true(out.images[0].bytes == in.images[0].bytes);
+    assert_str_equal(out.images[1].extension, "jpeg");
+}
+
+static void job_with_too_many_images_fails(void **) {
+    JobMsg in, out;
+    in.images.resize(kMaxJobImages + 1, ImageFile{"png", "x"});
+    assert_false(decode(encode(in), out));
+}
+
 static void usage_round_trips(void **) {
     UsageMsg in{1ull << 40, 2, 3, 4}, out;
     assert_true(decode(encode(in), out));
@@ -51,7 +68,7 @@ static void leftover_bytes_fail(void **) {
 }
 
 static void short_payload_fails(void **) {
-    std::string p = encode(JobMsg{10, "m", "high", "prompt"});
+    std::string p = encode(JobMsg{10, "m", "high", "prompt", "{}", {{"png", "img"}}});
     JobMsg out;
     for (size_t n = 0; n < p.size(); n++) assert_false(decode(p.substr(0, n), out));
 }
@@ -74,6 +91,8 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ready_round_trips),
         cmocka_unit_test(job_round_trips_with_binary_prompt),
+        cmocka_unit_test(job_round_trips_schema_and_images),
+        cmocka_unit_test(job_with_too_many_images_fails),
         cmocka_unit_test(usage_round_trips),
         cmocka_unit_test(done_round_trips_negative_status),
         cmocka_unit_test(leftover_bytes_fail),

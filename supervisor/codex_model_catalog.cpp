@@ -1,0 +1,98 @@
+#include "supervisor/codex_model_catalog.h"
+
+#include <cjson/cJSON.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "supervisor/json_util.h"
+
+namespace {
+
+// Codex's own agent prompt tells the model it shares a workspace with the
+// user and should run commands; behind an API it has neither.
+const char kInstructions[] =
+    "You are a language model answering requests that reach you through an API on behalf of an "
+    "application. You have no shell, files, network or tools of your own: answer from your own "
+    "knowledge, directly, in the form the request asks for. Follow the system and developer "
+    "instructions that come with each request.";
+
+cJSON *effort(const char *name) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "effort", name);
+    cJSON_AddStringToObject(o, "description", name);
+    return o;
+}
+
+cJSON *entry(const std::string &slug, int priority) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "slug", slug.c_str());
+    cJSON_AddStringToObject(m, "display_name", slug.c_str());
+    cJSON_AddStringToObject(m, "description", "served through codex-proxy");
+    cJSON_AddStringToObject(m, "default_reasoning_level", "medium");
+    cJSON *levels = cJSON_AddArrayToObject(m, "supported_reasoning_levels");
+    for (const char *e : {"minimal", "low", "medium", "high", "xhigh"}) cJSON_AddItemToArray(levels, effort(e));
+    cJSON_AddStringToObject(m, "shell_type", "disabled");
+    cJSON_AddStringToObject(m, "tool_mode", "none");
+    cJSON_AddStringToObject(m, "visibility", "list");
+    cJSON_AddBoolToObject(m, "supported_in_api", true);
+    cJSON_AddNumberToObject(m, "priority", priority);
+    cJSON_AddStringToObject(m, "base_instructions", kInstructions);
+    cJSON_AddBoolToObject(m, "supports_reasoning_summaries", false);
+    cJSON_AddBoolToObject(m, "support_verbosity", false);
+    cJSON *trunc = cJSON_AddObjectToObject(m, "truncation_policy");
+    cJSON_AddStringToObject(trunc, "mode", "tokens");
+    cJSON_AddNumberToObject(trunc, "limit", 10000);
+    cJSON_AddBoolToObject(m, "supports_parallel_tool_calls", false);
+    cJSON_AddNumberToObject(m, "context_window", 272000);
+    cJSON_AddArrayToObject(m, "experimental_supported_tools");
+    cJSON *modalities = cJSON_AddArrayToObject(m, "input_modalities");
+    cJSON_AddItemToArray(modalities, cJSON_CreateString("text"));
+    cJSON_AddItemToArray(modalities, cJSON_CreateString("image"));
+    return m;
+}
+
+void add_unique(std::vector<std::string> &v, const std::string &s) {
+    if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+}  // namespace
+
+std::string codex_config_model(const std::string &toml) {
+    size_t pos = 0;
+    while (pos < toml.size()) {
+        size_t end = toml.find('\n', pos);
+        if (end == std::string::npos) end = toml.size();
+        std::string line = toml.substr(pos, end - pos);
+        pos = end + 1;
+        size_t b = line.find_first_not_of(" \t");
+        if (b == std::string::npos) continue;
+        if (line[b] == '[') break;  // keys after a table header are not top-level
+        if (line.compare(b, 5, "model") != 0) continue;
+        size_t eq = line.find_first_not_of(" \t", b + 5);
+        if (eq == std::string::npos || line[eq] != '=') continue;  // model_provider etc.
+        size_t q1 = line.find('"', eq);
+        size_t q2 = q1 == std::string::npos ? q1 : line.find('"', q1 + 1);
+        if (q2 != std::string::npos) return line.substr(q1 + 1, q2 - q1 - 1);
+    }
+    return "";
+}
+
+std::vector<std::string> codex_catalog_slugs(const ModelNames &names, const std::string &config_toml) {
+    std::vector<std::string> out;
+    std::string first = names.default_model;
+    if (first.empty()) first = codex_config_model(config_toml);
+    if (first.empty()) first = kCodexFallbackModel;
+    add_unique(out, first);
+    for (const auto &m : names.models) add_unique(out, m);
+    for (const auto &a : names.aliases) add_unique(out, a.second);
+    return out;
+}
+
+std::string codex_catalog_json(const std::vector<std::string> &slugs) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON *models = cJSON_AddArrayToObject(root, "models");
+    int priority = 1;
+    for (const auto &s : slugs) cJSON_AddItemToArray(models, entry(s, priority++));
+    return json_take(root);
+}
