@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "supervisor/answer_request.h"
 #include "supervisor/completion_exchange.h"
 #include "supervisor/json_util.h"
 #include "supervisor/request_common.h"
@@ -16,7 +17,7 @@ namespace {
 const char *const kRoles[] = {"system", "developer", "user", "assistant", "tool"};
 const char *const kTextParts[] = {"text", nullptr};
 
-bool parse_message(const cJSON *m, int i, Turn &t, ApiError &err) {
+bool parse_message(const cJSON *m, int i, Turn &t, std::vector<ipc::ImageFile> &images, ApiError &err) {
     std::string at = "messages[" + std::to_string(i) + "]";
     const cJSON *role = json_get(m, "role");
     bool known = false;
@@ -37,7 +38,7 @@ bool parse_message(const cJSON *m, int i, Turn &t, ApiError &err) {
     bool may_be_empty = !t.tool_calls_json.empty();
     if ((!content || cJSON_IsNull(content)) && may_be_empty) {
         // an assistant turn that only called tools
-    } else if (!content_text(content, kTextParts, at + ".content", t.content, err)) {
+    } else if (!content_text(content, kTextParts, at + ".content", t.content, err, &images)) {
         return false;
     }
     const cJSON *name = json_get(m, "name");
@@ -47,7 +48,7 @@ bool parse_message(const cJSON *m, int i, Turn &t, ApiError &err) {
     return true;
 }
 
-bool parse_messages(const cJSON *root, std::vector<Turn> &turns, ApiError &err) {
+bool parse_messages(const cJSON *root, ChatRequest &out, ApiError &err) {
     const cJSON *msgs = json_get(root, "messages");
     if (!cJSON_IsArray(msgs) || !msgs->child) {
         err = api_error_invalid("'messages' must be a non-empty array.", "messages", "invalid_value");
@@ -61,22 +62,20 @@ bool parse_messages(const cJSON *root, std::vector<Turn> &turns, ApiError &err) 
             return false;
         }
         Turn t;
-        if (!parse_message(m, i, t, err)) return false;
-        turns.push_back(std::move(t));
+        if (!parse_message(m, i, t, out.images, err)) return false;
+        out.turns.push_back(std::move(t));
     }
     return true;
 }
 
 bool parse_options(const cJSON *root, ChatRequest &out, ApiError &err) {
-    const cJSON *n = json_get(root, "n");
-    if (n && !cJSON_IsNull(n) && !(cJSON_IsNumber(n) && n->valuedouble == 1)) {
-        err = api_error_invalid("Only n=1 is supported.", "n", "unsupported_value");
-        return false;
-    }
+    if (!answer_request_parse(root, ApiFlavor::Chat, out.spec, err)) return false;
     const cJSON *so = json_get(root, "stream_options");
     out.include_usage = cJSON_IsTrue(json_get(so, "include_usage"));
     return parse_reasoning_effort(json_get(root, "reasoning_effort"), "reasoning_effort", out.reasoning_effort, err);
 }
+
+const char *finish_reason(const Choice &c) { return c.calls.empty() ? "stop" : "tool_calls"; }
 
 class ChatFormat final : public AnswerFormat {
 public:
@@ -84,19 +83,36 @@ public:
         : id_(random_id("chatcmpl-")), created_(static_cast<double>(time(nullptr))), model_(std::move(model)),
           include_usage_(include_usage) {}
 
-    std::string stream_open() override {
-        cJSON *delta = cJSON_CreateObject();
-        cJSON_AddStringToObject(delta, "role", "assistant");
-        cJSON_AddStringToObject(delta, "content", "");
-        return chunk(delta, nullptr);
-    }
+    std::string stream_open() override { return role_chunk(0); }
     std::string stream_text(std::string_view t) override {
         cJSON *delta = cJSON_CreateObject();
         cJSON_AddStringToObject(delta, "content", std::string(t).c_str());
-        return chunk(delta, nullptr);
+        return chunk(0, delta, nullptr);
     }
-    std::string stream_close(const ipc::UsageMsg &u) override {
-        std::string out = chunk(cJSON_CreateObject(), "stop");
+    // Each choice's content, then each call: first its id, type, name and
+    // empty arguments, then its arguments, one call per chunk, as OpenAI
+    // streams them and as the SDKs' accumulators expect.
+    std::string stream_answer(const Answer &a) override {
+        std::string out;
+        for (size_t i = 0; i < a.choices.size(); i++) {
+            const Choice &c = a.choices[i];
+            if (i > 0) out += role_chunk(static_cast<int>(i));
+            if (c.has_content && !c.content.empty()) {
+                cJSON *delta = cJSON_CreateObject();
+                cJSON_AddStringToObject(delta, "content", c.content.c_str());
+                out += chunk(static_cast<int>(i), delta, nullptr);
+            }
+            for (size_t k = 0; k < c.calls.size(); k++) {
+                out += chunk(static_cast<int>(i), call_delta(c.calls[k], static_cast<int>(k), true), nullptr);
+                out += chunk(static_cast<int>(i), call_delta(c.calls[k], static_cast<int>(k), false), nullptr);
+            }
+        }
+        return out;
+    }
+    std::string stream_close(const Answer &a, const ipc::UsageMsg &u) override {
+        std::string out;
+        for (size_t i = 0; i < a.choices.size(); i++)
+            out += chunk(static_cast<int>(i), cJSON_CreateObject(), finish_reason(a.choices[i]));
         if (include_usage_) {
             cJSON *o = base("chat.completion.chunk");
             cJSON_AddItemToObject(o, "choices", cJSON_CreateArray());
@@ -106,24 +122,61 @@ public:
         return out + sse_event("", "[DONE]");
     }
     std::string stream_fail(const ApiError &e) override { return sse_event("", api_error_json(e)); }
-    std::string whole(const std::string &text, const ipc::UsageMsg &u) override {
+    std::string whole(const Answer &a, const ipc::UsageMsg &u) override {
         cJSON *o = base("chat.completion");
-        cJSON *choice = cJSON_CreateObject();
-        cJSON_AddNumberToObject(choice, "index", 0);
-        cJSON *msg = cJSON_AddObjectToObject(choice, "message");
-        cJSON_AddStringToObject(msg, "role", "assistant");
-        cJSON_AddStringToObject(msg, "content", text.c_str());
-        cJSON_AddNullToObject(msg, "refusal");
-        cJSON_AddItemToObject(msg, "annotations", cJSON_CreateArray());
-        cJSON_AddNullToObject(choice, "logprobs");
-        cJSON_AddStringToObject(choice, "finish_reason", "stop");
         cJSON *choices = cJSON_AddArrayToObject(o, "choices");
-        cJSON_AddItemToArray(choices, choice);
+        for (size_t i = 0; i < a.choices.size(); i++) cJSON_AddItemToArray(choices, whole_choice(a.choices[i], i));
         cJSON_AddItemToObject(o, "usage", usage(u));
         return json_take(o);
     }
 
 private:
+    static cJSON *whole_choice(const Choice &c, size_t index) {
+        cJSON *choice = cJSON_CreateObject();
+        cJSON_AddNumberToObject(choice, "index", static_cast<double>(index));
+        cJSON *msg = cJSON_AddObjectToObject(choice, "message");
+        cJSON_AddStringToObject(msg, "role", "assistant");
+        if (c.has_content) cJSON_AddStringToObject(msg, "content", c.content.c_str());
+        else cJSON_AddNullToObject(msg, "content");
+        cJSON_AddNullToObject(msg, "refusal");
+        if (!c.calls.empty()) {
+            cJSON *calls = cJSON_AddArrayToObject(msg, "tool_calls");
+            for (const auto &call : c.calls) cJSON_AddItemToArray(calls, tool_call(call));
+        }
+        cJSON_AddItemToObject(msg, "annotations", cJSON_CreateArray());
+        cJSON_AddNullToObject(choice, "logprobs");
+        cJSON_AddStringToObject(choice, "finish_reason", finish_reason(c));
+        return choice;
+    }
+    static cJSON *tool_call(const ToolCall &call) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", call.call_id.c_str());
+        cJSON_AddStringToObject(o, "type", "function");
+        cJSON *fn = cJSON_AddObjectToObject(o, "function");
+        cJSON_AddStringToObject(fn, "name", call.name.c_str());
+        cJSON_AddStringToObject(fn, "arguments", call.arguments.c_str());
+        return o;
+    }
+    static cJSON *call_delta(const ToolCall &call, int index, bool first) {
+        cJSON *tc = cJSON_CreateObject();
+        cJSON_AddNumberToObject(tc, "index", index);
+        if (first) {
+            cJSON_AddStringToObject(tc, "id", call.call_id.c_str());
+            cJSON_AddStringToObject(tc, "type", "function");
+        }
+        cJSON *fn = cJSON_AddObjectToObject(tc, "function");
+        if (first) cJSON_AddStringToObject(fn, "name", call.name.c_str());
+        cJSON_AddStringToObject(fn, "arguments", first ? "" : call.arguments.c_str());
+        cJSON *delta = cJSON_CreateObject();
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(delta, "tool_calls"), tc);
+        return delta;
+    }
+    std::string role_chunk(int index) {
+        cJSON *delta = cJSON_CreateObject();
+        cJSON_AddStringToObject(delta, "role", "assistant");
+        cJSON_AddStringToObject(delta, "content", "");
+        return chunk(index, delta, nullptr);
+    }
     cJSON *base(const char *object) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", id_.c_str());
@@ -133,10 +186,10 @@ private:
         cJSON_AddNullToObject(o, "system_fingerprint");
         return o;
     }
-    std::string chunk(cJSON *delta, const char *finish_reason) {
+    std::string chunk(int index, cJSON *delta, const char *finish_reason) {
         cJSON *o = base("chat.completion.chunk");
         cJSON *choice = cJSON_CreateObject();
-        cJSON_AddNumberToObject(choice, "index", 0);
+        cJSON_AddNumberToObject(choice, "index", index);
         cJSON_AddItemToObject(choice, "delta", delta);
         cJSON_AddNullToObject(choice, "logprobs");
         if (finish_reason) cJSON_AddStringToObject(choice, "finish_reason", finish_reason);
@@ -169,7 +222,7 @@ bool chat_request_parse(const std::string &body, ChatRequest &out, ApiError &err
     cJSON *root = nullptr;
     if (!parse_body_object(body, root, err)) return false;
     bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
-              parse_options(root, out, err) && parse_messages(root, out.turns, err);
+              parse_options(root, out, err) && parse_messages(root, out, err);
     cJSON_Delete(root);
     return ok;
 }
@@ -187,5 +240,7 @@ void handle_chat_completions(HttpConnection &c) {
     cr.client_model = req.model;
     cr.reasoning_effort = req.reasoning_effort;
     cr.stream = req.stream;
+    cr.spec = std::move(req.spec);
+    cr.images = std::move(req.images);
     completion_start(c, std::move(cr), std::make_unique<ChatFormat>(req.model, req.include_usage));
 }

@@ -5,6 +5,8 @@
 
 #include "supervisor/http_connection.h"
 #include "supervisor/openai_error.h"
+#include "supervisor/answer_spec.h"
+#include "common/ipc_messages.h"
 #include "supervisor/prompt.h"
 
 struct ChatRequest {
@@ -13,6 +15,8 @@ struct ChatRequest {
     bool include_usage = false;
     std::string reasoning_effort;
     std::vector<Turn> turns;
+    AnswerSpec spec;
+    std::vector<ipc::ImageFile> images;
 };
 
 // Parses and validates a request body; on failure fills err (a 400).

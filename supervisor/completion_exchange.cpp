@@ -1,6 +1,10 @@
 #include "supervisor/completion_exchange.h"
 
+#include <algorithm>
+
 #include "supervisor/app.h"
+#include "common/log.h"
+#include "supervisor/answer_parse.h"
 #include "supervisor/request_common.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/sse.h"
@@ -12,11 +16,12 @@ constexpr std::string_view kMessageSeparator = "\n\n";
 
 class CompletionExchange final : public Exchange, public JobSink {
 public:
-    CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream)
-        : conn_(&c), fmt_(std::move(fmt)), stream_(stream) {}
+    CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
+                       AnswerPlan plan)
+        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::move(spec)), plan_(std::move(plan)) {}
     ~CompletionExchange() override { client_gone(); }
 
-    void attach(Job *job) { job_ = job; }
+    Scheduler::Submit submit(ipc::JobMsg msg);
     void open_stream();
 
     void client_gone() override {
@@ -25,21 +30,42 @@ public:
     }
     void job_text_delta(std::string_view t) override;
     void job_message(std::string_view t) override;
-    void job_usage(const ipc::UsageMsg &u) override { usage_ = u; }
+    void job_usage(const ipc::UsageMsg &u) override;
     void job_done(const JobResult &r) override;
 
 private:
+    bool free_text() const { return plan_.shape == AnswerShape::FreeText; }
     void add_text(std::string_view t);
+    void record(const JobResult &r);
+    bool retry(const std::string &problem);
+    void answer(const Answer &a);
+    void fail(const ApiError &e);
 
     HttpConnection *conn_;
     std::unique_ptr<AnswerFormat> fmt_;
     bool stream_;
+    AnswerSpec spec_;
+    AnswerPlan plan_;
+    ipc::JobMsg msg_;  // kept for the one retry
+    int attempts_ = 0;
     Job *job_ = nullptr;
-    std::string text_;
+    std::string text_;     // free text: every message; otherwise the last one
     bool deltas_in_message_ = false;  // this message already went out as deltas
     int messages_ = 0;
-    ipc::UsageMsg usage_;
+    ipc::UsageMsg usage_;  // summed over attempts
 };
+
+Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
+    msg_ = msg;
+    attempts_++;
+    text_.clear();
+    messages_ = 0;
+    deltas_in_message_ = false;
+    Job *job = nullptr;
+    Scheduler::Submit s = conn_->app().scheduler->submit(this, std::move(msg), &job);
+    if (s == Scheduler::Submit::Accepted) job_ = job;
+    return s;
+}
 
 void CompletionExchange::open_stream() {
     conn_->stream_begin(200, "text/event-stream; charset=utf-8");
@@ -49,49 +75,103 @@ void CompletionExchange::open_stream() {
 
 void CompletionExchange::add_text(std::string_view t) {
     text_.append(t);
-    if (stream_ && !t.empty()) conn_->stream_write(fmt_->stream_text(t));
+    if (stream_ && free_text() && !t.empty()) conn_->stream_write(fmt_->stream_text(t));
 }
 
 void CompletionExchange::job_text_delta(std::string_view t) {
-    if (!deltas_in_message_ && messages_ > 0) add_text(kMessageSeparator);
+    if (!deltas_in_message_ && messages_ > 0) {
+        if (free_text()) add_text(kMessageSeparator);
+        else text_.clear();
+    }
     deltas_in_message_ = true;
     add_text(t);
 }
 
 void CompletionExchange::job_message(std::string_view t) {
     if (!deltas_in_message_) {
-        if (messages_ > 0) add_text(kMessageSeparator);
+        if (messages_ > 0 && free_text()) add_text(kMessageSeparator);
+        if (!free_text()) text_.clear();
         add_text(t);
     }
     deltas_in_message_ = false;
     messages_++;
 }
 
-void CompletionExchange::job_done(const JobResult &r) {
-    job_ = nullptr;
+void CompletionExchange::job_usage(const ipc::UsageMsg &u) {
+    usage_.input_tokens += u.input_tokens;
+    usage_.cached_input_tokens += u.cached_input_tokens;
+    usage_.output_tokens += u.output_tokens;
+    usage_.reasoning_tokens += u.reasoning_tokens;
+}
+
+void CompletionExchange::record(const JobResult &r) {
     RequestStats &st = conn_->request().stats;
-    st.queue_ms = r.queue_ms;
-    bool ok = r.kind == JobResult::Kind::Finished && r.done.outcome == ipc::Outcome::Ok;
+    st.queue_ms = std::max<int64_t>(st.queue_ms, 0) + r.queue_ms;
     if (r.kind == JobResult::Kind::Finished) {
-        st.codex_ms = r.done.backend_ms;
+        st.codex_ms = std::max<int64_t>(st.codex_ms, 0) + r.done.backend_ms;
         st.exit_status = r.done.exit_status;
         st.outcome = ipc::outcome_name(r.done.outcome);
     } else {
         st.outcome = r.kind == JobResult::Kind::ExecutorLost ? "executor_lost"
                      : r.kind == JobResult::Kind::ShuttingDown ? "shutting_down" : "queue_timeout";
     }
+}
+
+// Asks codex once more, naming what was wrong; false when that cannot be.
+bool CompletionExchange::retry(const std::string &problem) {
+    LogLine("supervisor", "warn", "the model's answer failed its checks")
+        .kv("request_id", conn_->request().request_id)
+        .kv("attempt", attempts_)
+        .kv("problem", problem.substr(0, 300))
+        .emit();
+    if (attempts_ >= 2) return false;
+    ipc::JobMsg again = msg_;
+    again.prompt += "\n\n# Your previous reply could not be used\n" + problem +
+                    ". Reply again, following the instructions above exactly.\n";
+    return submit(std::move(again)) == Scheduler::Submit::Accepted;
+}
+
+void CompletionExchange::job_done(const JobResult &r) {
+    job_ = nullptr;
+    record(r);
+    if (r.kind != JobResult::Kind::Finished || r.done.outcome != ipc::Outcome::Ok) {
+        fail(completion_error(r, conn_->app().cfg.timeout_ms));
+        return;
+    }
+    Answer a;
+    std::string problem;
+    if (answer_parse(spec_, plan_.shape, text_, a, problem)) {
+        answer(a);
+        return;
+    }
+    if (retry(problem)) return;
+    ApiError e;
+    e.status = 502, e.type = "server_error", e.code = "invalid_model_output";
+    e.message = "The model's answer did not have the shape the request asked for, twice (" +
+                problem.substr(0, 200) + ").";
+    fail(e);
+}
+
+void CompletionExchange::answer(const Answer &a) {
     HttpConnection *c = conn_;  // the calls below may end this exchange
-    if (ok) fmt_->completed(text_);
-    if (ok && stream_) {
-        c->stream_write(fmt_->stream_close(usage_));
-        c->stream_end();
-    } else if (ok) {
-        c->respond(200, "application/json", fmt_->whole(text_, usage_));
-    } else if (stream_) {
-        c->stream_write(fmt_->stream_fail(completion_error(r, c->app().cfg.timeout_ms)));
+    conn_->request().stats.outcome = "ok";
+    fmt_->completed(a);
+    if (stream_) {
+        std::string out = free_text() ? "" : fmt_->stream_answer(a);
+        c->stream_write(out + fmt_->stream_close(a, usage_));
         c->stream_end();
     } else {
-        c->respond_error(completion_error(r, c->app().cfg.timeout_ms));
+        c->respond(200, "application/json", fmt_->whole(a, usage_));
+    }
+}
+
+void CompletionExchange::fail(const ApiError &e) {
+    HttpConnection *c = conn_;
+    if (stream_) {
+        c->stream_write(fmt_->stream_fail(e));
+        c->stream_end();
+    } else {
+        c->respond_error(e);
     }
 }
 
@@ -140,8 +220,11 @@ ApiError completion_error(const JobResult &r, uint32_t timeout_ms) {
 void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<AnswerFormat> fmt) {
     App &app = c.app();
     c.request().stats.model = req.client_model;
+    AnswerPlan plan = answer_plan(req.spec);
     ipc::JobMsg msg;
-    msg.prompt = prompt_from_turns(req.turns);
+    msg.prompt = prompt_from_turns(req.turns) + plan.instructions;
+    msg.output_schema = plan.output_schema;
+    msg.images = std::move(req.images);
     ApiError err;
     if (!check_prompt_size(msg.prompt, req.turns_param, err)) {
         c.respond_error(err);
@@ -152,10 +235,9 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
         return;
     }
     msg.reasoning_effort = req.reasoning_effort;
-    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), req.stream);
     msg.timeout_ms = app.cfg.timeout_ms;
-    Job *job = nullptr;
-    switch (app.scheduler->submit(ex.get(), std::move(msg), &job)) {
+    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), req.stream, std::move(req.spec), plan);
+    switch (ex->submit(std::move(msg))) {
     case Scheduler::Submit::QueueFull:
         c.respond_error(api_error_for_status(429), {{"Retry-After", "1"}});
         return;
@@ -164,7 +246,6 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
         return;
     case Scheduler::Submit::Accepted: break;
     }
-    ex->attach(job);
     CompletionExchange *raw = ex.get();
     c.set_exchange(std::move(ex));
     if (req.stream) raw->open_stream();

@@ -1,7 +1,13 @@
 // One answered completion request, whichever API asked: submits the job,
-// turns its backend-neutral events into that API's wire format through an
-// AnswerFormat, whole or as Server-Sent Events, and maps failures to the
-// OpenAI error shape.
+// turns its backend-neutral events into an Answer and that into the API's
+// wire format through an AnswerFormat, whole or as Server-Sent Events, and
+// maps failures to the OpenAI error shape.
+//
+// A free-text answer streams as codex produces it. Any other (tools, JSON,
+// n > 1) is read from codex's final message and checked (answer_parse.h)
+// before a byte of it is sent; a reply that fails the checks is asked for
+// once more with the problem named, and a second failure is a 502
+// `invalid_model_output`. The retry has a timeout of its own.
 #pragma once
 #include <memory>
 #include <string>
@@ -9,6 +15,8 @@
 #include <vector>
 
 #include "common/ipc_messages.h"
+#include "supervisor/answer.h"
+#include "supervisor/answer_spec.h"
 #include "supervisor/http_connection.h"
 #include "supervisor/job.h"
 #include "supervisor/openai_error.h"
@@ -19,12 +27,15 @@ class AnswerFormat {
 public:
     virtual ~AnswerFormat() = default;
     virtual std::string stream_open() = 0;
+    // Free text as it comes (free-text answers only).
     virtual std::string stream_text(std::string_view delta) = 0;
-    virtual std::string stream_close(const ipc::UsageMsg &u) = 0;
+    // A whole checked answer (every other answer), before stream_close.
+    virtual std::string stream_answer(const Answer &a) = 0;
+    virtual std::string stream_close(const Answer &a, const ipc::UsageMsg &u) = 0;
     virtual std::string stream_fail(const ApiError &e) = 0;
-    virtual std::string whole(const std::string &text, const ipc::UsageMsg &u) = 0;
+    virtual std::string whole(const Answer &a, const ipc::UsageMsg &u) = 0;
     // The answer is complete and good (before it is written out).
-    virtual void completed(const std::string &) {}
+    virtual void completed(const Answer &) {}
 };
 
 struct CompletionRequest {
@@ -33,6 +44,8 @@ struct CompletionRequest {
     std::string client_model;      // echoed back
     std::string reasoning_effort;  // validated by request_common
     bool stream = false;
+    AnswerSpec spec;
+    std::vector<ipc::ImageFile> images;
 };
 
 // Renders the conversation for codex and starts its job on c; answers at

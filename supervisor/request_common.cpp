@@ -1,5 +1,7 @@
 #include "supervisor/request_common.h"
 
+#include "supervisor/image_input.h"
+
 #include <cstring>
 
 #include "supervisor/prompt.h"
@@ -36,8 +38,38 @@ bool parse_stream(const cJSON *root, bool &stream, ApiError &err) {
     return true;
 }
 
+namespace {
+
+bool is_image_part(const cJSON *type) {
+    return cJSON_IsString(type) && (!strcmp(type->valuestring, "image_url") || !strcmp(type->valuestring, "input_image"));
+}
+
+bool add_image(const cJSON *part, const std::string &p, std::string &out, std::vector<ipc::ImageFile> &images,
+               ApiError &err) {
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(part, "image_url");
+    if (cJSON_IsObject(url)) url = cJSON_GetObjectItemCaseSensitive(url, "url");  // chat's {url, detail}
+    if (!cJSON_IsString(url)) {
+        err = api_error_invalid("'" + p + ".image_url' must hold a data URL (file ids are not supported).",
+                                p + ".image_url", "invalid_image");
+        return false;
+    }
+    if (images.size() >= ipc::kMaxJobImages) {
+        err = api_error_invalid("At most " + std::to_string(ipc::kMaxJobImages) + " images per request.", p,
+                                "too_many_images");
+        return false;
+    }
+    ipc::ImageFile f;
+    if (!image_from_url(url->valuestring, p + ".image_url", f, err)) return false;
+    images.push_back(std::move(f));
+    if (!out.empty()) out += "\n";
+    out += "[Image #" + std::to_string(images.size()) + "]";
+    return true;
+}
+
+}  // namespace
+
 bool content_text(const cJSON *content, const char *const *allowed, const std::string &param,
-                  std::string &out, ApiError &err) {
+                  std::string &out, ApiError &err, std::vector<ipc::ImageFile> *images) {
     if (cJSON_IsString(content)) {
         out = content->valuestring;
         return true;
@@ -51,9 +83,13 @@ bool content_text(const cJSON *content, const char *const *allowed, const std::s
     for (const cJSON *part = content->child; part; part = part->next, i++) {
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(part, "type");
         const cJSON *text = cJSON_GetObjectItemCaseSensitive(part, "text");
+        std::string p = param + "[" + std::to_string(i) + "]";
+        if (images && is_image_part(type)) {
+            if (!add_image(part, p, out, *images, err)) return false;
+            continue;
+        }
         bool known = false;
         for (const char *const *a = allowed; *a && cJSON_IsString(type); a++) known |= strcmp(type->valuestring, *a) == 0;
-        std::string p = param + "[" + std::to_string(i) + "]";
         if (!known) {
             std::string t = cJSON_IsString(type) ? type->valuestring : "(missing)";
             err = api_error_invalid("Content part type '" + t + "' is not supported by codex-proxy.",

@@ -21,13 +21,17 @@ cJSON *turn_to_json(const Turn &t) {
     cJSON_AddStringToObject(o, "role", t.role.c_str());
     cJSON_AddStringToObject(o, "content", t.content.c_str());
     if (!t.name.empty()) cJSON_AddStringToObject(o, "name", t.name.c_str());
+    if (!t.tool_call_id.empty()) cJSON_AddStringToObject(o, "tool_call_id", t.tool_call_id.c_str());
+    if (!t.tool_calls_json.empty()) cJSON_AddStringToObject(o, "tool_calls", t.tool_calls_json.c_str());
     return o;
 }
 
 bool turn_from_json(const cJSON *o, Turn &t) {
     const cJSON *role = json_get(o, "role"), *content = json_get(o, "content"), *name = json_get(o, "name");
     if (!cJSON_IsString(role) || !cJSON_IsString(content)) return false;
-    t = Turn{role->valuestring, content->valuestring, cJSON_IsString(name) ? name->valuestring : "", "", ""};
+    const cJSON *call_id = json_get(o, "tool_call_id"), *calls = json_get(o, "tool_calls");
+    t = Turn{role->valuestring, content->valuestring, cJSON_IsString(name) ? name->valuestring : "",
+             cJSON_IsString(call_id) ? call_id->valuestring : "", cJSON_IsString(calls) ? calls->valuestring : ""};
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "supervisor/app.h"
+#include "supervisor/answer_request.h"
 #include "supervisor/completion_exchange.h"
 #include "supervisor/json_util.h"
 #include "supervisor/request_common.h"
@@ -15,6 +16,23 @@
 namespace {
 
 const char *const kInputParts[] = {"input_text", "output_text", "text", nullptr};
+
+// The transcript turn of one function call: an assistant turn that only
+// calls, in chat's tool_calls shape.
+Turn assistant_call_turn(const ToolCall &call) {
+    cJSON *tc = cJSON_CreateObject();
+    cJSON_AddStringToObject(tc, "id", call.call_id.c_str());
+    cJSON_AddStringToObject(tc, "type", "function");
+    cJSON *fn = cJSON_AddObjectToObject(tc, "function");
+    cJSON_AddStringToObject(fn, "name", call.name.c_str());
+    cJSON_AddStringToObject(fn, "arguments", call.arguments.c_str());
+    cJSON *arr = cJSON_CreateArray();
+    cJSON_AddItemToArray(arr, tc);
+    Turn t;
+    t.role = "assistant";
+    t.tool_calls_json = json_take(arr);
+    return t;
+}
 const char *const kRoles[] = {"system", "developer", "user", "assistant"};
 
 bool resolve_reference(const cJSON *item, const std::string &at, const ResponseStore *store, Turn &t, ApiError &err) {
@@ -25,11 +43,42 @@ bool resolve_reference(const cJSON *item, const std::string &at, const ResponseS
     return false;
 }
 
-bool parse_item(const cJSON *item, int i, const ResponseStore *store, Turn &t, ApiError &err) {
+bool need_string(const cJSON *item, const char *key, const std::string &at, std::string &out, ApiError &err) {
+    const cJSON *v = json_get(item, key);
+    if (cJSON_IsString(v)) {
+        out = v->valuestring;
+        return true;
+    }
+    err = api_error_invalid("'" + at + "." + key + "' must be a string.", at + "." + key, "invalid_type");
+    return false;
+}
+
+// An earlier call of the model's, as the transcript shows chat tool calls.
+bool parse_function_call(const cJSON *item, const std::string &at, Turn &t, ApiError &err) {
+    ToolCall call;
+    if (!need_string(item, "call_id", at, call.call_id, err) || !need_string(item, "name", at, call.name, err) ||
+        !need_string(item, "arguments", at, call.arguments, err))
+        return false;
+    t = assistant_call_turn(call);
+    return true;
+}
+
+bool parse_function_call_output(const cJSON *item, const std::string &at, Turn &t, ApiError &err) {
+    t.role = "tool";
+    if (!need_string(item, "call_id", at, t.tool_call_id, err)) return false;
+    return content_text(json_get(item, "output"), kInputParts, at + ".output", t.content, err);
+}
+
+bool parse_item(const cJSON *item, int i, const ResponseStore *store, Turn &t, std::vector<ipc::ImageFile> *images,
+                ApiError &err) {
     std::string at = "input[" + std::to_string(i) + "]";
     const cJSON *type = json_get(item, "type");
     if (cJSON_IsString(type) && strcmp(type->valuestring, "item_reference") == 0)
         return resolve_reference(item, at, store, t, err);
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "function_call") == 0)
+        return parse_function_call(item, at, t, err);
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "function_call_output") == 0)
+        return parse_function_call_output(item, at, t, err);
     if (type && !(cJSON_IsString(type) && strcmp(type->valuestring, "message") == 0)) {
         std::string ty = cJSON_IsString(type) ? type->valuestring : "(not a string)";
         err = api_error_invalid("Input item type '" + ty + "' is not supported by codex-proxy.", at + ".type",
@@ -45,7 +94,7 @@ bool parse_item(const cJSON *item, int i, const ResponseStore *store, Turn &t, A
         return false;
     }
     t.role = role->valuestring;
-    return content_text(json_get(item, "content"), kInputParts, at + ".content", t.content, err);
+    return content_text(json_get(item, "content"), kInputParts, at + ".content", t.content, err, images);
 }
 
 bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest &out, ApiError &err) {
@@ -62,7 +111,7 @@ bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest
     int i = 0;
     for (const cJSON *item = input->child; item; item = item->next, i++) {
         Turn t;
-        if (!cJSON_IsObject(item) || !parse_item(item, i, store, t, err)) {
+        if (!cJSON_IsObject(item) || !parse_item(item, i, store, t, &out.images, err)) {
             if (!cJSON_IsObject(item))
                 err = api_error_invalid("'input[" + std::to_string(i) + "]' must be an object.",
                                         "input[" + std::to_string(i) + "]", "invalid_type");
@@ -108,6 +157,13 @@ bool parse_state(const cJSON *root, const ResponseStore *store, ResponsesRequest
     return false;
 }
 
+// One output item of a response: the message, or a function call.
+struct OutputItem {
+    std::string id;  // msg_… or fc_…
+    const ToolCall *call = nullptr;
+    std::string text;
+};
+
 class ResponsesFormat final : public AnswerFormat {
 public:
     ResponsesFormat(std::string model, const ResponsesRequest &req, ResponseStore *store)
@@ -119,40 +175,36 @@ public:
 
     // Kept for later item_reference and previous_response_id: the
     // conversation without this request's instructions, as OpenAI does.
-    void completed(const std::string &text) override {
+    void completed(const Answer &a) override {
         if (!store_) return;
-        Turn answer{"assistant", text, "", "", ""};
-        conversation_.push_back(answer);
-        items_.push_back(ResponseStore::Item{msg_id_, answer});
+        for (const auto &it : output_items(a)) {
+            Turn t = it.call ? assistant_call_turn(*it.call) : Turn{"assistant", it.text, "", "", ""};
+            conversation_.push_back(t);
+            items_.push_back(ResponseStore::Item{it.id, t});
+        }
         store_->put(id_, conversation_, items_);
     }
 
     std::string stream_open() override {
-        std::string out = event("response.created", with_response(response("in_progress", nullptr, "", nullptr)));
-        return out + event("response.in_progress", with_response(response("in_progress", nullptr, "", nullptr)));
+        std::string out = event("response.created", with_response(response("in_progress", nullptr, nullptr, nullptr)));
+        return out + event("response.in_progress", with_response(response("in_progress", nullptr, nullptr, nullptr)));
     }
     std::string stream_text(std::string_view t) override {
-        std::string out = open_item();
+        std::string out = item_open_ ? "" : open_message(0);
+        item_open_ = true;
         text_.append(t);
-        cJSON *o = part_ref();
-        cJSON_AddStringToObject(o, "delta", std::string(t).c_str());
-        cJSON_AddItemToObject(o, "logprobs", cJSON_CreateArray());
-        return out + event("response.output_text.delta", o);
+        return out + text_delta(0, std::string(t));
     }
-    std::string stream_close(const ipc::UsageMsg &u) override {
-        std::string out = open_item();
-        cJSON *o = part_ref();
-        cJSON_AddStringToObject(o, "text", text_.c_str());
-        cJSON_AddItemToObject(o, "logprobs", cJSON_CreateArray());
-        out += event("response.output_text.done", o);
-        o = part_ref();
-        cJSON_AddItemToObject(o, "part", output_text(text_));
-        out += event("response.content_part.done", o);
-        o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "output_index", 0);
-        cJSON_AddItemToObject(o, "item", message_item("completed", text_));
-        out += event("response.output_item.done", o);
-        return out + event("response.completed", with_response(response("completed", &u, text_, nullptr)));
+    std::string stream_answer(const Answer &a) override {
+        std::string out;
+        int index = 0;
+        for (const auto &it : output_items(a)) out += it.call ? stream_call(index++, it) : stream_message(index++, it.text);
+        return out;
+    }
+    std::string stream_close(const Answer &a, const ipc::UsageMsg &u) override {
+        std::string out;
+        if (!structured_) out = (item_open_ ? "" : open_message(0)) + close_message(0, text_);
+        return out + event("response.completed", with_response(response("completed", &u, &a, nullptr)));
     }
     std::string stream_fail(const ApiError &e) override {
         cJSON *o = cJSON_CreateObject();
@@ -165,13 +217,25 @@ public:
         cJSON_AddStringToObject(nested, "message", e.message.c_str());
         cJSON_AddNullToObject(nested, "param");
         std::string out = event("error", o);
-        return out + event("response.failed", with_response(response("failed", nullptr, "", &e)));
+        return out + event("response.failed", with_response(response("failed", nullptr, nullptr, &e)));
     }
-    std::string whole(const std::string &text, const ipc::UsageMsg &u) override {
-        return json_take(response("completed", &u, text, nullptr));
+    std::string whole(const Answer &a, const ipc::UsageMsg &u) override {
+        return json_take(response("completed", &u, &a, nullptr));
     }
+    void set_structured(bool s) { structured_ = s; }
 
 private:
+    // The message (when there is text, or nothing else), then the calls;
+    // ids are fixed on first use so streamed and stored items agree.
+    std::vector<OutputItem> output_items(const Answer &a) {
+        std::vector<OutputItem> out;
+        if (a.choices.empty()) return out;
+        const Choice &c = a.choices[0];
+        if (c.has_content || c.calls.empty()) out.push_back(OutputItem{msg_id_, nullptr, c.content});
+        while (call_ids_.size() < c.calls.size()) call_ids_.push_back(random_id("fc_"));
+        for (size_t i = 0; i < c.calls.size(); i++) out.push_back(OutputItem{call_ids_[i], &c.calls[i], ""});
+        return out;
+    }
     std::string event(const char *type, cJSON *o) {
         cJSON_AddStringToObject(o, "type", type);
         cJSON_AddNumberToObject(o, "sequence_number", seq_++);
@@ -182,10 +246,16 @@ private:
         cJSON_AddItemToObject(o, "response", r);
         return o;
     }
-    cJSON *part_ref() {
+    static cJSON *item_event(int index, cJSON *item) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "output_index", index);
+        cJSON_AddItemToObject(o, "item", item);
+        return o;
+    }
+    cJSON *part_ref(int index) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "item_id", msg_id_.c_str());
-        cJSON_AddNumberToObject(o, "output_index", 0);
+        cJSON_AddNumberToObject(o, "output_index", index);
         cJSON_AddNumberToObject(o, "content_index", 0);
         return o;
     }
@@ -207,24 +277,60 @@ private:
         if (strcmp(status, "completed") == 0) cJSON_AddItemToArray(content, output_text(text));
         return m;
     }
-    // The message item and its text part are announced before the first delta.
-    std::string open_item() {
-        if (item_open_) return "";
-        item_open_ = true;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "output_index", 0);
-        cJSON_AddItemToObject(o, "item", message_item("in_progress", ""));
-        std::string out = event("response.output_item.added", o);
-        o = part_ref();
+    static cJSON *call_item(const OutputItem &it, const char *status) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "id", it.id.c_str());
+        cJSON_AddStringToObject(m, "type", "function_call");
+        cJSON_AddStringToObject(m, "status", status);
+        cJSON_AddStringToObject(m, "call_id", it.call->call_id.c_str());
+        cJSON_AddStringToObject(m, "name", it.call->name.c_str());
+        cJSON_AddStringToObject(m, "arguments", strcmp(status, "completed") == 0 ? it.call->arguments.c_str() : "");
+        return m;
+    }
+    std::string open_message(int index) {
+        std::string out = event("response.output_item.added", item_event(index, message_item("in_progress", "")));
+        cJSON *o = part_ref(index);
         cJSON_AddItemToObject(o, "part", output_text(""));
         return out + event("response.content_part.added", o);
     }
-    cJSON *response(const char *status, const ipc::UsageMsg *u, const std::string &text, const ApiError *e);
+    std::string text_delta(int index, const std::string &t) {
+        cJSON *o = part_ref(index);
+        cJSON_AddStringToObject(o, "delta", t.c_str());
+        cJSON_AddItemToObject(o, "logprobs", cJSON_CreateArray());
+        return event("response.output_text.delta", o);
+    }
+    std::string close_message(int index, const std::string &text) {
+        cJSON *o = part_ref(index);
+        cJSON_AddStringToObject(o, "text", text.c_str());
+        cJSON_AddItemToObject(o, "logprobs", cJSON_CreateArray());
+        std::string out = event("response.output_text.done", o);
+        o = part_ref(index);
+        cJSON_AddItemToObject(o, "part", output_text(text));
+        out += event("response.content_part.done", o);
+        return out + event("response.output_item.done", item_event(index, message_item("completed", text)));
+    }
+    std::string stream_message(int index, const std::string &text) {
+        return open_message(index) + (text.empty() ? "" : text_delta(index, text)) + close_message(index, text);
+    }
+    std::string stream_call(int index, const OutputItem &it) {
+        std::string out = event("response.output_item.added", item_event(index, call_item(it, "in_progress")));
+        for (const char *type : {"response.function_call_arguments.delta", "response.function_call_arguments.done"}) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "item_id", it.id.c_str());
+            cJSON_AddNumberToObject(o, "output_index", index);
+            cJSON_AddStringToObject(o, type[strlen(type) - 1] == 'a' ? "delta" : "arguments", it.call->arguments.c_str());
+            out += event(type, o);
+        }
+        return out + event("response.output_item.done", item_event(index, call_item(it, "completed")));
+    }
+    cJSON *response(const char *status, const ipc::UsageMsg *u, const Answer *a, const ApiError *e);
 
     std::string id_, msg_id_;
+    std::vector<std::string> call_ids_;
     double created_;
     std::string model_, instructions_;
     bool has_instructions_;
+    bool structured_ = false;
     std::string text_;
     bool item_open_ = false;
     int seq_ = 0;
@@ -233,8 +339,19 @@ private:
     std::vector<ResponseStore::Item> items_;
 };
 
-cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, const std::string &text,
-                                 const ApiError *e) {
+cJSON *usage_json(const ipc::UsageMsg &u) {
+    cJSON *us = cJSON_CreateObject();
+    cJSON_AddNumberToObject(us, "input_tokens", static_cast<double>(u.input_tokens));
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(us, "input_tokens_details"), "cached_tokens",
+                            static_cast<double>(u.cached_input_tokens));
+    cJSON_AddNumberToObject(us, "output_tokens", static_cast<double>(u.output_tokens));
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(us, "output_tokens_details"), "reasoning_tokens",
+                            static_cast<double>(u.reasoning_tokens));
+    cJSON_AddNumberToObject(us, "total_tokens", static_cast<double>(u.input_tokens + u.output_tokens));
+    return us;
+}
+
+cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, const Answer *a, const ApiError *e) {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "id", id_.c_str());
     cJSON_AddStringToObject(r, "object", "response");
@@ -252,24 +369,16 @@ cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, con
     if (has_instructions_) cJSON_AddStringToObject(r, "instructions", instructions_.c_str());
     else cJSON_AddNullToObject(r, "instructions");
     cJSON *output = cJSON_AddArrayToObject(r, "output");
-    if (strcmp(status, "completed") == 0) cJSON_AddItemToArray(output, message_item("completed", text));
+    if (a)
+        for (const auto &it : output_items(*a))
+            cJSON_AddItemToArray(output, it.call ? call_item(it, "completed") : message_item("completed", it.text));
     cJSON_AddTrueToObject(r, "parallel_tool_calls");
     cJSON_AddStringToObject(r, "tool_choice", "auto");
     cJSON_AddItemToObject(r, "tools", cJSON_CreateArray());
     cJSON_AddObjectToObject(r, "metadata");
     cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(r, "text"), "format"), "type", "text");
-    if (u) {
-        cJSON *us = cJSON_AddObjectToObject(r, "usage");
-        cJSON_AddNumberToObject(us, "input_tokens", static_cast<double>(u->input_tokens));
-        cJSON_AddNumberToObject(cJSON_AddObjectToObject(us, "input_tokens_details"), "cached_tokens",
-                                static_cast<double>(u->cached_input_tokens));
-        cJSON_AddNumberToObject(us, "output_tokens", static_cast<double>(u->output_tokens));
-        cJSON_AddNumberToObject(cJSON_AddObjectToObject(us, "output_tokens_details"), "reasoning_tokens",
-                                static_cast<double>(u->reasoning_tokens));
-        cJSON_AddNumberToObject(us, "total_tokens", static_cast<double>(u->input_tokens + u->output_tokens));
-    } else {
-        cJSON_AddNullToObject(r, "usage");
-    }
+    if (u) cJSON_AddItemToObject(r, "usage", usage_json(*u));
+    else cJSON_AddNullToObject(r, "usage");
     return r;
 }
 
@@ -289,6 +398,7 @@ bool responses_request_parse(const std::string &body, const ResponseStore *store
     if (!parse_body_object(body, root, err)) return false;
     bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
               parse_instructions(root, out, err) && parse_reasoning(root, out, err) &&
+              answer_request_parse(root, ApiFlavor::Responses, out.spec, err) &&
               parse_state(root, store, out, err) && parse_input(root, store, out, err);
     cJSON_Delete(root);
     return ok;
@@ -308,5 +418,9 @@ void handle_responses(HttpConnection &c) {
     cr.client_model = req.model;
     cr.reasoning_effort = req.reasoning_effort;
     cr.stream = req.stream;
-    completion_start(c, std::move(cr), std::make_unique<ResponsesFormat>(req.model, req, store));
+    cr.spec = std::move(req.spec);
+    cr.images = std::move(req.images);
+    auto fmt = std::make_unique<ResponsesFormat>(req.model, req, store);
+    fmt->set_structured(answer_plan(cr.spec).shape != AnswerShape::FreeText);
+    completion_start(c, std::move(cr), std::move(fmt));
 }

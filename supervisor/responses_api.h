@@ -6,6 +6,8 @@
 #include "supervisor/http_connection.h"
 #include "supervisor/openai_error.h"
 #include "supervisor/prompt.h"
+#include "supervisor/answer_spec.h"
+#include "common/ipc_messages.h"
 #include "supervisor/response_store.h"
 
 struct ResponsesRequest {
@@ -18,6 +20,8 @@ struct ResponsesRequest {
     std::vector<Turn> history;  // the stored conversation previous_response_id names
     std::vector<Turn> input;    // this request's input, item references resolved
     std::vector<ResponseStore::Item> input_items;  // input items that carry an id
+    AnswerSpec spec;
+    std::vector<ipc::ImageFile> images;
     // What codex sees: instructions, then history, then input.
     std::vector<Turn> turns() const;
 };

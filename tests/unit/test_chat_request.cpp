@@ -1,3 +1,4 @@
+#include <cstring>
 #include "supervisor/chat_completions.h"
 #include "cmocka_cpp.h"
 
@@ -71,7 +72,7 @@ static void unknown_role_names_its_index(void **) {
 }
 
 static void unsupported_part_names_its_path(void **) {
-    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]})");
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]})");
     assert_str_equal(e.param, "messages[0].content[0].type");
     assert_string_equal(e.code, "unsupported_content_type");
 }
@@ -81,11 +82,69 @@ static void content_of_wrong_type_fails(void **) {
     assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user"}]})").param, "messages[0].content");
 }
 
-static void n_other_than_one_fails(void **) {
-    assert_str_equal(fails(R"({"model":"m","n":2,"messages":[{"role":"user","content":"x"}]})").param, "n");
+static void n_out_of_range_fails(void **) {
+    assert_str_equal(fails(R"({"model":"m","n":0,"messages":[{"role":"user","content":"x"}]})").param, "n");
+    assert_str_equal(fails(R"({"model":"m","n":17,"messages":[{"role":"user","content":"x"}]})").param, "n");
+    assert_str_equal(fails(R"({"model":"m","n":1.5,"messages":[{"role":"user","content":"x"}]})").param, "n");
     ChatRequest r;
     ApiError e;
-    assert_true(chat_request_parse(R"({"model":"m","n":1,"messages":[{"role":"user","content":"x"}]})", r, e));
+    assert_true(chat_request_parse(R"({"model":"m","n":5,"messages":[{"role":"user","content":"x"}]})", r, e));
+    assert_int_equal(r.spec.n, 5);
+}
+
+static void image_data_url_becomes_an_image_file(void **) {
+    ChatRequest r;
+    ApiError e;
+    // a 1x1 PNG's first bytes are enough for the type check
+    assert_true(chat_request_parse(
+        R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what is it?"},)"
+        R"({"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]}]})", r, e));
+    assert_int_equal(r.images.size(), 1);
+    assert_str_equal(r.images[0].extension, "png");
+    assert_str_equal(r.turns[0].content, "what is it?\n[Image #1]");
+}
+
+static void image_by_http_url_fails_naming_the_part(void **) {
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]})");
+    assert_str_equal(e.param, "messages[0].content[0].image_url");
+    assert_string_equal(e.code, "invalid_image");
+}
+
+static void image_that_is_not_an_image_fails(void **) {
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,aGVsbG8="}}]}]})");
+    assert_string_equal(e.code, "invalid_image");
+}
+
+static void tools_and_tool_choice_parse(void **) {
+    ChatRequest r;
+    ApiError e;
+    assert_true(chat_request_parse(
+        R"({"model":"m","messages":[{"role":"user","content":"x"}],"parallel_tool_calls":false,"tool_choice":"required",)"
+        R"("tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]})", r, e));
+    assert_int_equal(r.spec.tools.size(), 1);
+    assert_str_equal(r.spec.tools[0].name, "get_weather");
+    assert_true(r.spec.tool_choice == ToolChoice::Required);
+    assert_false(r.spec.parallel_tool_calls);
+}
+
+static void tool_choice_naming_an_unknown_tool_fails(void **) {
+    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"function","function":{"name":"nope"}},)"
+                           R"("tools":[{"type":"function","function":{"name":"f"}}]})").param, "tool_choice");
+    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"required"})").param,
+                     "tool_choice");
+}
+
+static void non_function_tool_fails(void **) {
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"web_search"}]})");
+    assert_str_equal(e.param, "tools[0].type");
+    assert_string_equal(e.code, "unsupported_tool");
+}
+
+static void schema_with_a_remote_ref_fails_naming_it(void **) {
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema",)"
+                       R"("json_schema":{"name":"s","schema":{"type":"object","properties":{"a":{"$ref":"https://x/s.json"}}}}}})");
+    assert_str_equal(e.param, "response_format.json_schema.schema");
+    assert_non_null(strstr(e.message.c_str(), "https://x/s.json"));
 }
 
 static void unknown_fields_are_ignored(void **) {
@@ -108,7 +167,14 @@ int main() {
         cmocka_unit_test(unknown_role_names_its_index),
         cmocka_unit_test(unsupported_part_names_its_path),
         cmocka_unit_test(content_of_wrong_type_fails),
-        cmocka_unit_test(n_other_than_one_fails),
+        cmocka_unit_test(n_out_of_range_fails),
+        cmocka_unit_test(image_data_url_becomes_an_image_file),
+        cmocka_unit_test(image_by_http_url_fails_naming_the_part),
+        cmocka_unit_test(image_that_is_not_an_image_fails),
+        cmocka_unit_test(tools_and_tool_choice_parse),
+        cmocka_unit_test(tool_choice_naming_an_unknown_tool_fails),
+        cmocka_unit_test(non_function_tool_fails),
+        cmocka_unit_test(schema_with_a_remote_ref_fails_naming_it),
         cmocka_unit_test(unknown_fields_are_ignored),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -45,8 +45,41 @@ static void message_items_with_and_without_type(void **) {
 }
 
 static void unsupported_item_type_is_named(void **) {
-    ApiError e = fails(R"({"model":"m","input":[{"type":"function_call_output","call_id":"c","output":"x"}]})");
+    ApiError e = fails(R"({"model":"m","input":[{"type":"web_search_call","id":"ws_1"}]})");
     assert_str_equal(e.param, "input[0].type");
+}
+
+static void function_call_items_become_transcript_turns(void **) {
+    ResponsesRequest r;
+    ApiError e;
+    assert_true(responses_request_parse(
+        R"({"model":"m","input":[{"type":"function_call","call_id":"call_1","name":"f","arguments":"{}"},)"
+        R"({"type":"function_call_output","call_id":"call_1","output":"42"}]})", nullptr, r, e));
+    assert_int_equal(r.input.size(), 2);
+    assert_str_equal(r.input[0].role, "assistant");
+    assert_non_null(strstr(r.input[0].tool_calls_json.c_str(), "\"call_1\""));
+    assert_str_equal(r.input[1].role, "tool");
+    assert_str_equal(r.input[1].tool_call_id, "call_1");
+    assert_str_equal(r.input[1].content, "42");
+}
+
+static void function_call_without_call_id_fails(void **) {
+    ApiError e = fails(R"({"model":"m","input":[{"type":"function_call","name":"f","arguments":"{}"}]})");
+    assert_str_equal(e.param, "input[0].call_id");
+}
+
+static void flat_tools_and_text_format_parse(void **) {
+    ResponsesRequest r;
+    ApiError e;
+    assert_true(responses_request_parse(
+        R"({"model":"m","input":"x","tools":[{"type":"function","name":"f","parameters":{"type":"object"}}],)"
+        R"("tool_choice":{"type":"function","name":"f"},"text":{"format":{"type":"json_schema","name":"s",)"
+        R"("schema":{"type":"object","definitions":{"a":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/a"}}}}}})",
+        nullptr, r, e));
+    assert_int_equal(r.spec.tools.size(), 1);
+    assert_true(r.spec.tool_choice == ToolChoice::Named);
+    assert_true(r.spec.format == FormatKind::JsonSchema);
+    assert_non_null(strstr(r.spec.schema.c_str(), "#/$defs/a"));
 }
 
 static void bad_role_and_bad_input_fail(void **) {
@@ -94,6 +127,9 @@ int main() {
         cmocka_unit_test(instructions_come_first_as_system),
         cmocka_unit_test(message_items_with_and_without_type),
         cmocka_unit_test(unsupported_item_type_is_named),
+        cmocka_unit_test(function_call_items_become_transcript_turns),
+        cmocka_unit_test(function_call_without_call_id_fails),
+        cmocka_unit_test(flat_tools_and_text_format_parse),
         cmocka_unit_test(bad_role_and_bad_input_fail),
         cmocka_unit_test(unknown_previous_response_and_reference_name_the_id),
         cmocka_unit_test(stored_history_and_references_resolve),

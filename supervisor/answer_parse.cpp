@@ -1,0 +1,141 @@
+#include "supervisor/answer_parse.h"
+
+#include <cjson/cJSON.h>
+
+#include "common/json_doc.h"
+#include "supervisor/json_schema_check.h"
+#include "supervisor/json_util.h"
+#include "supervisor/request_id.h"
+
+namespace {
+
+std::string trim(const std::string &s) {
+    size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+    return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// JSON text that must satisfy the request's format (json_object, or the schema).
+bool check_json_text(const AnswerSpec &spec, const std::string &text, std::string &problem) {
+    JsonDoc value(text);
+    if (!value.root) {
+        problem = "the reply is not valid JSON";
+        return false;
+    }
+    if (spec.format == FormatKind::JsonObject) {
+        if (cJSON_IsObject(value.root)) return true;
+        problem = "the reply is JSON but not an object";
+        return false;
+    }
+    JsonDoc schema(spec.schema);
+    if (json_schema_validate(schema.root, schema.root, value.root, problem)) return true;
+    problem = "the JSON does not satisfy the schema: " + problem;
+    return false;
+}
+
+const ToolSpec *find_tool(const AnswerSpec &spec, const char *name) {
+    for (const auto &t : spec.tools)
+        if (t.name == name && (spec.tool_choice != ToolChoice::Named || t.name == spec.tool_name)) return &t;
+    return nullptr;
+}
+
+bool parse_arguments(const ToolSpec &tool, const cJSON *args, std::string &out, std::string &problem) {
+    // Models sometimes write the arguments as an object, not as its text.
+    std::string text = cJSON_IsString(args) ? trim(args->valuestring)
+                       : cJSON_IsObject(args) ? json_take(cJSON_Duplicate(args, true)) : "";
+    JsonDoc value(text);
+    if (!cJSON_IsObject(value.root)) {
+        problem = "the arguments of a call to '" + tool.name + "' are not a JSON object";
+        return false;
+    }
+    if (tool.parameters.empty()) {
+        out = "{}";
+        return true;
+    }
+    JsonDoc schema(tool.parameters);
+    if (!json_schema_validate(schema.root, schema.root, value.root, problem)) {
+        problem = "the arguments of a call to '" + tool.name + "' do not satisfy its parameters: " + problem;
+        return false;
+    }
+    out = text;
+    return true;
+}
+
+bool parse_calls(const AnswerSpec &spec, const cJSON *calls, Choice &c, std::string &problem) {
+    for (const cJSON *call = cJSON_IsArray(calls) ? calls->child : nullptr; call; call = call->next) {
+        const cJSON *name = json_get(call, "name");
+        const ToolSpec *tool = cJSON_IsString(name) ? find_tool(spec, name->valuestring) : nullptr;
+        if (!tool) {
+            problem = "a tool call names no tool that may be called now";
+            return false;
+        }
+        ToolCall tc{random_id("call_"), tool->name, ""};
+        if (!parse_arguments(*tool, json_get(call, "arguments"), tc.arguments, problem)) return false;
+        c.calls.push_back(std::move(tc));
+    }
+    bool must_call = spec.tool_choice == ToolChoice::Required || spec.tool_choice == ToolChoice::Named;
+    if (must_call && c.calls.empty()) {
+        problem = "the answer calls no tool, and a tool call was required";
+        return false;
+    }
+    if (!spec.parallel_tool_calls && c.calls.size() > 1) c.calls.resize(1);  // at most one was asked for
+    return true;
+}
+
+bool parse_choice(const AnswerSpec &spec, const cJSON *a, Choice &c, std::string &problem) {
+    if (!cJSON_IsObject(a)) {
+        problem = "an answer is not a JSON object";
+        return false;
+    }
+    if (spec.tools_usable() && !parse_calls(spec, json_get(a, "tool_calls"), c, problem)) return false;
+    const cJSON *content = json_get(a, "content");
+    c.content = cJSON_IsString(content) ? content->valuestring : "";
+    c.has_content = !c.calls.empty() ? !trim(c.content).empty() : true;
+    if (c.calls.empty() && !cJSON_IsString(content)) {
+        problem = "an answer has neither content nor tool calls";
+        return false;
+    }
+    if (spec.format == FormatKind::Text || !c.calls.empty()) return true;
+    c.content = strip_code_fence(c.content);
+    return check_json_text(spec, c.content, problem);
+}
+
+bool parse_envelope(const AnswerSpec &spec, const std::string &message, Answer &out, std::string &problem) {
+    JsonDoc root(strip_code_fence(message));
+    if (!cJSON_IsObject(root.root)) {
+        problem = "the reply is not the JSON object the output schema describes";
+        return false;
+    }
+    const cJSON *list = spec.n == 1 ? nullptr : json_get(root.root, "choices");
+    if (spec.n > 1 && (!cJSON_IsArray(list) || cJSON_GetArraySize(list) < spec.n)) {
+        problem = "\"choices\" does not hold " + std::to_string(spec.n) + " answers";
+        return false;
+    }
+    const cJSON *a = spec.n == 1 ? root.root : list->child;
+    for (int i = 0; i < spec.n; i++, a = a->next) {
+        Choice c;
+        if (!parse_choice(spec, a, c, problem)) return false;
+        out.choices.push_back(std::move(c));
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string strip_code_fence(const std::string &text) {
+    std::string t = trim(text);
+    if (t.size() < 6 || t.compare(0, 3, "```") != 0 || t.compare(t.size() - 3, 3, "```") != 0) return t;
+    size_t nl = t.find('\n');
+    if (nl == std::string::npos || nl >= t.size() - 3) return t;
+    return trim(t.substr(nl + 1, t.size() - 3 - nl - 1));
+}
+
+bool answer_parse(const AnswerSpec &spec, AnswerShape shape, const std::string &message, Answer &out,
+                  std::string &problem) {
+    out.choices.clear();
+    if (shape == AnswerShape::Envelope) return parse_envelope(spec, message, out, problem);
+    Choice c;
+    c.content = shape == AnswerShape::FreeText ? message : strip_code_fence(message);
+    if (shape != AnswerShape::FreeText && !check_json_text(spec, c.content, problem)) return false;
+    out.choices.push_back(std::move(c));
+    return true;
+}

@@ -1,0 +1,155 @@
+#include "supervisor/answer_request.h"
+
+#include <cctype>
+#include <cstring>
+
+#include "supervisor/json_schema_check.h"
+#include "supervisor/json_util.h"
+
+namespace {
+
+bool is(const cJSON *v, const char *s) { return cJSON_IsString(v) && strcmp(v->valuestring, s) == 0; }
+
+bool name_ok(const char *n) {
+    size_t len = strlen(n);
+    if (len == 0 || len > 64) return false;
+    for (const char *p = n; *p; p++)
+        if (!isalnum(static_cast<unsigned char>(*p)) && *p != '_' && *p != '-' && *p != '.' && *p != ':') return false;
+    return true;
+}
+
+// A JSON Schema from a request: an object whose $refs stay inside it.
+// Its "definitions" move to "$defs", as strict mode documents them.
+bool parse_schema(const cJSON *v, const std::string &param, std::string &out, ApiError &err) {
+    if (!cJSON_IsObject(v)) {
+        err = api_error_invalid("'" + param + "' must be a JSON Schema object.", param, "invalid_type");
+        return false;
+    }
+    cJSON *copy = cJSON_Duplicate(v, true);
+    json_schema_use_defs(copy);
+    std::string problem;
+    bool ok = json_schema_refs_ok(copy, problem);
+    out = json_take(copy);
+    if (!ok)
+        err = api_error_invalid("'" + param + "' cannot be used: " + problem + ".", param, "invalid_schema");
+    return ok;
+}
+
+bool parse_tool(const cJSON *t, ApiFlavor api, const std::string &at, ToolSpec &out, ApiError &err) {
+    if (!is(json_get(t, "type"), "function")) {
+        const cJSON *ty = json_get(t, "type");
+        std::string name = cJSON_IsString(ty) ? ty->valuestring : "(missing)";
+        err = api_error_invalid("Tool type '" + name + "' is not supported by codex-proxy: only function tools are.",
+                                at + ".type", "unsupported_tool");
+        return false;
+    }
+    const cJSON *fn = api == ApiFlavor::Chat ? json_get(t, "function") : t;
+    std::string fat = api == ApiFlavor::Chat ? at + ".function" : at;
+    const cJSON *name = json_get(fn, "name");
+    if (!cJSON_IsString(name) || !name_ok(name->valuestring)) {
+        err = api_error_invalid("'" + fat + ".name' must be 1 to 64 letters, digits, '_' or '-'.", fat + ".name",
+                                "invalid_value");
+        return false;
+    }
+    out.name = name->valuestring;
+    const cJSON *desc = json_get(fn, "description");
+    if (cJSON_IsString(desc)) out.description = desc->valuestring;
+    const cJSON *params = json_get(fn, "parameters");
+    if (!params || cJSON_IsNull(params)) return true;
+    return parse_schema(params, fat + ".parameters", out.parameters, err);
+}
+
+bool parse_tools(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
+    const cJSON *tools = json_get(root, "tools");
+    if (!tools || cJSON_IsNull(tools)) return true;
+    if (!cJSON_IsArray(tools)) {
+        err = api_error_invalid("'tools' must be an array.", "tools", "invalid_type");
+        return false;
+    }
+    int i = 0;
+    for (const cJSON *t = tools->child; t; t = t->next, i++) {
+        ToolSpec ts;
+        std::string at = "tools[" + std::to_string(i) + "]";
+        if (!parse_tool(t, api, at, ts, err)) return false;
+        for (const auto &o : spec.tools)
+            if (o.name == ts.name) {
+                err = api_error_invalid("Tool name '" + ts.name + "' is used twice.", at, "invalid_value");
+                return false;
+            }
+        spec.tools.push_back(std::move(ts));
+    }
+    return true;
+}
+
+bool parse_tool_choice(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
+    const cJSON *tc = json_get(root, "tool_choice");
+    const cJSON *named = api == ApiFlavor::Chat ? json_get(json_get(tc, "function"), "name") : json_get(tc, "name");
+    if (!tc || cJSON_IsNull(tc) || is(tc, "auto")) spec.tool_choice = ToolChoice::Auto;
+    else if (is(tc, "none")) spec.tool_choice = ToolChoice::None;
+    else if (is(tc, "required")) spec.tool_choice = ToolChoice::Required;
+    else if (is(json_get(tc, "type"), "function") && cJSON_IsString(named)) {
+        spec.tool_choice = ToolChoice::Named;
+        spec.tool_name = named->valuestring;
+    } else {
+        err = api_error_invalid("'tool_choice' must be \"auto\", \"none\", \"required\" or a function tool.",
+                                "tool_choice", "invalid_value");
+        return false;
+    }
+    bool needs_tool = spec.tool_choice == ToolChoice::Required || spec.tool_choice == ToolChoice::Named;
+    bool found = spec.tool_choice != ToolChoice::Named;
+    for (const auto &t : spec.tools) found |= t.name == spec.tool_name;
+    if ((needs_tool && spec.tools.empty()) || !found) {
+        err = api_error_invalid(spec.tools.empty() ? "'tool_choice' asks for a tool call, but 'tools' is empty."
+                                                   : "'tool_choice' names '" + spec.tool_name + "', which is not in 'tools'.",
+                                "tool_choice", "invalid_value");
+        return false;
+    }
+    const cJSON *par = json_get(root, "parallel_tool_calls");
+    spec.parallel_tool_calls = !cJSON_IsFalse(par);
+    return true;
+}
+
+// fmt: {"type": …} plus, for json_schema, where its name/schema/strict live.
+bool parse_format(const cJSON *fmt, const cJSON *schema_holder, const std::string &param, AnswerSpec &spec,
+                  ApiError &err) {
+    if (!fmt || cJSON_IsNull(fmt) || is(json_get(fmt, "type"), "text")) return true;
+    if (is(json_get(fmt, "type"), "json_object")) {
+        spec.format = FormatKind::JsonObject;
+        return true;
+    }
+    if (!is(json_get(fmt, "type"), "json_schema")) {
+        err = api_error_invalid("'" + param + ".type' must be text, json_object or json_schema.", param + ".type",
+                                "invalid_value");
+        return false;
+    }
+    spec.format = FormatKind::JsonSchema;
+    const cJSON *name = json_get(schema_holder, "name");
+    if (cJSON_IsString(name)) spec.schema_name = name->valuestring;
+    std::string at = schema_holder == fmt ? param + ".schema" : param + ".json_schema.schema";
+    return parse_schema(json_get(schema_holder, "schema"), at, spec.schema, err);
+}
+
+bool parse_n(const cJSON *root, AnswerSpec &spec, ApiError &err) {
+    const cJSON *n = json_get(root, "n");
+    if (!n || cJSON_IsNull(n)) return true;
+    if (!cJSON_IsNumber(n) || n->valuedouble != static_cast<int>(n->valuedouble) || n->valuedouble < 1 ||
+        n->valuedouble > kMaxChoices) {
+        err = api_error_invalid("'n' must be an integer from 1 to " + std::to_string(kMaxChoices) + ".", "n",
+                                "invalid_value");
+        return false;
+    }
+    spec.n = static_cast<int>(n->valuedouble);
+    return true;
+}
+
+}  // namespace
+
+bool answer_request_parse(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
+    if (!parse_tools(root, api, spec, err) || !parse_tool_choice(root, api, spec, err)) return false;
+    if (api == ApiFlavor::Chat) {
+        const cJSON *rf = json_get(root, "response_format");
+        return parse_format(rf, json_get(rf, "json_schema"), "response_format", spec, err) && parse_n(root, spec, err);
+    }
+    const cJSON *fmt = json_get(json_get(root, "text"), "format");
+    return parse_format(fmt, fmt, "text.format", spec, err);
+}
