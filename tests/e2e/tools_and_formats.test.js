@@ -1,0 +1,231 @@
+// Tool calls, structured output, n choices and images over the raw HTTP
+// API, with the real codex and a scripted model that answers in the JSON
+// shape codex's --output-schema asked it for.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startProxy, post, parseSse, assertErrorEnvelope } = require('./harness');
+
+let p;
+before(async () => { p = await startProxy({}); });
+after(async () => { assert.equal((await p.stop()).code, 0); });
+
+const weather = {
+  type: 'function',
+  function: {
+    name: 'get_weather', description: 'Weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] },
+  },
+};
+const user = (content) => ({ role: 'user', content });
+const call = (name, args) => ({ name, arguments: JSON.stringify(args) });
+const envelope = (content, calls = []) => ({ text: JSON.stringify({ content, tool_calls: calls }) });
+const schemaSent = (i = p.mock.requests.length - 1) => p.mock.requests[i].body.text?.format;
+
+test('a chat tool call comes back as tool_calls with checked JSON arguments', async () => {
+  p.mock.script = () => envelope(null, [call('get_weather', { city: 'Paris' })]);
+  const r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('Weather in Paris?')], tools: [weather] });
+  assert.equal(r.status, 200);
+  const b = await r.json();
+  const c = b.choices[0];
+  assert.equal(c.finish_reason, 'tool_calls');
+  assert.equal(c.message.content, null);
+  assert.equal(c.message.tool_calls.length, 1);
+  const tc = c.message.tool_calls[0];
+  assert.match(tc.id, /^call_/);
+  assert.equal(tc.type, 'function');
+  assert.equal(tc.function.name, 'get_weather');
+  assert.deepEqual(JSON.parse(tc.function.arguments), { city: 'Paris' });
+  // What codex asked the model for: the proxy's strict envelope, the tool
+  // named in it, its arguments a string (never the client's schema).
+  const f = schemaSent();
+  assert.equal(f.type, 'json_schema');
+  assert.equal(f.strict, true);
+  const item = f.schema.properties.tool_calls.items;
+  assert.deepEqual(item.properties.name.enum, ['get_weather']);
+  assert.deepEqual(item.properties.arguments, { type: 'string' });
+  assert.match(p.mock.lastUserText(), /"get_weather"/);
+});
+
+test('a tool result in the conversation reaches codex and a text answer ends with stop', async () => {
+  p.mock.script = () => envelope('It is 21C in Paris.');
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4.1', tools: [weather],
+    messages: [user('Weather in Paris?'),
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_7', content: '{"temp":21}' }],
+  });
+  const b = await r.json();
+  assert.equal(b.choices[0].finish_reason, 'stop');
+  assert.equal(b.choices[0].message.content, 'It is 21C in Paris.');
+  assert.equal(b.choices[0].message.tool_calls, undefined);
+  const prompt = p.mock.lastUserText();
+  assert.match(prompt, /"tool_call_id":\s*"call_7"/);
+  assert.match(prompt, /\{\\"temp\\":21\}/);
+});
+
+test('streamed chat tool calls: id, type, name and empty arguments first, then the arguments', async () => {
+  p.mock.script = () => envelope(null, [call('get_weather', { city: 'Paris' }), call('get_weather', { city: 'Rome' })]);
+  const r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', stream: true, messages: [user('Paris and Rome?')], tools: [weather] });
+  const chunks = parseSse(await r.text()).filter((e) => e.data && e.data !== '[DONE]').map((e) => e.data);
+  const deltas = chunks.flatMap((c) => c.choices.map((ch) => ch.delta)).filter((d) => d.tool_calls);
+  assert.equal(deltas.length, 4);
+  for (const d of deltas) assert.equal(d.tool_calls.length, 1);  // one call per chunk
+  const [a0, a1, b0, b1] = deltas.map((d) => d.tool_calls[0]);
+  assert.deepEqual(Object.keys(a0).sort(), ['function', 'id', 'index', 'type']);
+  assert.deepEqual(a0.function, { name: 'get_weather', arguments: '' });
+  assert.deepEqual(Object.keys(a1).sort(), ['function', 'index']);
+  assert.deepEqual(Object.keys(a1.function), ['arguments']);
+  assert.deepEqual(JSON.parse(a1.function.arguments), { city: 'Paris' });
+  assert.equal(b0.index, 1);
+  assert.deepEqual(JSON.parse(b1.function.arguments), { city: 'Rome' });
+  assert.equal(chunks.at(-1).choices[0].finish_reason, 'tool_calls');
+});
+
+test('arguments that break the tool schema are asked for once more', async () => {
+  const seen = p.mock.requests.length;
+  p.mock.script = (body, n) => (n === seen + 1 ? envelope(null, [call('get_weather', { town: 'Paris' })])
+    : envelope(null, [call('get_weather', { city: 'Paris' })]));
+  const r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('Paris?')], tools: [weather] });
+  const b = await r.json();
+  assert.deepEqual(JSON.parse(b.choices[0].message.tool_calls[0].function.arguments), { city: 'Paris' });
+  assert.equal(p.mock.requests.length, seen + 2);
+  assert.match(p.mock.lastUserText(), /previous reply could not be used[\s\S]*missing required property 'city'/);
+});
+
+test('an answer that fails twice is a 502 invalid_model_output, whole or streamed', async () => {
+  p.mock.script = () => ({ text: 'not json at all' });
+  let r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('x')], tools: [weather] });
+  assert.equal(r.status, 502);
+  assertErrorEnvelope(await r.json(), 'invalid_model_output');
+  r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', stream: true, messages: [user('x')], tools: [weather] });
+  const events = parseSse(await r.text());
+  assert.equal(events.at(-1).data.error.code, 'invalid_model_output');
+  assert.ok(!events.some((e) => e.data?.choices?.[0]?.delta?.tool_calls));
+});
+
+test('tool_choice none asks for text and offers no tool', async () => {
+  p.mock.script = () => ({ text: 'plain' });
+  const r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('x')], tools: [weather], tool_choice: 'none' });
+  assert.equal((await r.json()).choices[0].message.content, 'plain');
+  assert.equal(schemaSent(), undefined);
+});
+
+test('a named tool_choice narrows the schema to that tool', async () => {
+  const other = { type: 'function', function: { name: 'now', parameters: { type: 'object', properties: {} } } };
+  p.mock.script = () => envelope(null, [call('now', {})]);
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4.1', messages: [user('x')], tools: [weather, other], tool_choice: { type: 'function', function: { name: 'now' } },
+  });
+  assert.equal((await r.json()).choices[0].message.tool_calls[0].function.arguments, '{}');
+  assert.deepEqual(schemaSent().schema.properties.tool_calls.items.properties.name.enum, ['now']);
+});
+
+test('a strict json_schema is codex\'s output schema and the content is bare JSON', async () => {
+  const schema = {
+    type: 'object', additionalProperties: false, required: ['posts'],
+    properties: { posts: { type: 'array', items: { $ref: '#/definitions/post' } } },
+    definitions: { post: { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string' } } } },
+  };
+  p.mock.script = () => ({ text: '{"posts":[{"text":"hello"}]}' });
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4.1', messages: [user('x')], response_format: { type: 'json_schema', json_schema: { name: 'posts', strict: true, schema } },
+  });
+  const b = await r.json();
+  assert.deepEqual(JSON.parse(b.choices[0].message.content), { posts: [{ text: 'hello' }] });
+  const sent = schemaSent().schema;
+  assert.equal(sent.properties.posts.items.$ref, '#/$defs/post');
+  assert.ok(sent.$defs.post);
+});
+
+test('json_object and loose schemas are checked by the proxy; fences are removed', async () => {
+  p.mock.script = () => ({ text: '```json\n{"a": 1}\n```' });
+  let r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('x')], response_format: { type: 'json_object' } });
+  assert.equal((await r.json()).choices[0].message.content, '{"a": 1}');
+  assert.equal(schemaSent(), undefined);
+  p.mock.script = () => ({ text: '{"b": 2}' });
+  r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4.1', messages: [user('x')],
+    response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', required: ['a'], properties: { a: { type: 'number' } } } } },
+  });
+  assert.equal(r.status, 502);  // twice without "a"
+});
+
+test('n: 5 gives five choices from one codex run, and the conversation may start with the assistant', async () => {
+  const seen = p.mock.requests.length;
+  p.mock.script = () => ({ text: JSON.stringify({ choices: [1, 2, 3, 4, 5].map((i) => ({ content: `variant ${i}` })) }) });
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4.1', n: 5, messages: [{ role: 'assistant', content: 'How can I help?' }, user('Write a post')],
+  });
+  const b = await r.json();
+  assert.deepEqual(b.choices.map((c) => c.index), [0, 1, 2, 3, 4]);
+  assert.deepEqual(b.choices.map((c) => c.message.content), [1, 2, 3, 4, 5].map((i) => `variant ${i}`));
+  assert.equal(p.mock.requests.length, seen + 1);
+  assert.equal(schemaSent().schema.properties.choices.minItems, 5);
+});
+
+test('an image data URL reaches the model as an image', async () => {
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  p.mock.script = () => ({ text: 'a dot' });
+  const r = await post(p, '/v1/chat/completions', {
+    model: 'gpt-4.1', messages: [user([{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }])],
+  });
+  assert.equal((await r.json()).choices[0].message.content, 'a dot');
+  const parts = p.mock.requests.at(-1).body.input.filter((i) => i.role === 'user').flatMap((i) => i.content);
+  const img = parts.find((c) => c.type === 'input_image');
+  assert.ok(img, `no input_image in ${JSON.stringify(parts).slice(0, 500)}`);
+  assert.match(img.image_url, /^data:image\/png;base64,/);
+});
+
+test('responses: a function_call item, streamed, stored, and answered through item references', async () => {
+  const tool = { type: 'function', name: 'get_weather', parameters: weather.function.parameters };
+  p.mock.script = () => envelope(null, [call('get_weather', { city: 'Oslo' })]);
+  let r = await post(p, '/v1/responses', { model: 'gpt-5.2', stream: true, input: 'Weather in Oslo?', tools: [tool] });
+  const events = parseSse(await r.text()).map((e) => e.data);
+  const types = events.map((e) => e.type);
+  const added = events.find((e) => e.type === 'response.output_item.added' && e.item.type === 'function_call');
+  assert.match(added.item.id, /^fc_/);
+  assert.match(added.item.call_id, /^call_/);
+  assert.equal(added.item.arguments, '');
+  assert.ok(types.includes('response.function_call_arguments.delta'));
+  const argsDone = events.find((e) => e.type === 'response.function_call_arguments.done');
+  assert.deepEqual(JSON.parse(argsDone.arguments), { city: 'Oslo' });
+  const done = events.find((e) => e.type === 'response.output_item.done' && e.item.type === 'function_call');
+  assert.equal(done.item.status, 'completed');
+  const completed = events.at(-1).response;
+  assert.equal(completed.output.length, 1);
+  // The next step sends the call back by reference, with its output.
+  p.mock.script = () => envelope('Cold in Oslo.');
+  r = await post(p, '/v1/responses', {
+    model: 'gpt-5.2', tools: [tool],
+    input: [{ role: 'user', content: 'Weather in Oslo?' }, { type: 'item_reference', id: added.item.id },
+      { type: 'function_call_output', call_id: added.item.call_id, output: '{"temp":-3}' }],
+  });
+  const b = await r.json();
+  assert.equal(b.output[0].type, 'message');
+  assert.equal(b.output[0].content[0].text, 'Cold in Oslo.');
+  const prompt = p.mock.lastUserText();
+  assert.ok(prompt.includes(added.item.call_id));
+  assert.match(prompt, /Oslo/);
+  assert.match(prompt, /\\"temp\\":-3/);
+});
+
+test('responses: text.format json_schema (flat) gives bare JSON output text', async () => {
+  p.mock.script = () => ({ text: '{"title":"Hi"}' });
+  const r = await post(p, '/v1/responses', {
+    model: 'gpt-5.2', input: 'Title?',
+    text: { format: { type: 'json_schema', name: 'title', strict: true, schema: { type: 'object', additionalProperties: false, required: ['title'], properties: { title: { type: 'string' } } } } },
+  });
+  const b = await r.json();
+  assert.deepEqual(JSON.parse(b.output[0].content[0].text), { title: 'Hi' });
+  assert.equal(schemaSent().schema.required[0], 'title');
+});
+
+test('bad tool requests are 400s that name the field', async () => {
+  let r = await post(p, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('x')], tools: [{ type: 'web_search' }] });
+  assert.equal(r.status, 400);
+  assert.equal((await r.json()).error.param, 'tools[0].type');
+  r = await post(p, '/v1/responses', { model: 'gpt-4.1', input: 'x', tool_choice: 'required' });
+  assert.equal(r.status, 400);
+  assert.equal((await r.json()).error.param, 'tool_choice');
+});
