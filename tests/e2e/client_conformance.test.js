@@ -146,4 +146,8 @@ test('AI SDK: a failed stream surfaces as an error with a string code', async ()
   const s = streamText({ model: aisdk('gpt-5.2'), prompt: 'x', onError: ({ error }) => errors.push(error) });
   for await (const _ of s.fullStream) { /* drain */ }
   assert.ok(errors.length > 0);
+  // The SDK hands on the stream's `error` event: its code is a string.
+  const e = errors[0];
+  const code = e?.error?.code ?? e?.code ?? e?.data?.error?.code;
+  assert.equal(typeof code, 'string', `error as the SDK saw it: ${JSON.stringify(e)}`);
 });

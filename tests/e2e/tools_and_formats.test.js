@@ -177,6 +177,24 @@ test('an image data URL reaches the model as an image', async () => {
   assert.match(img.image_url, /^data:image\/png;base64,/);
 });
 
+test('responses: an input_image data URL reaches the model; a URL to fetch is a 400', async () => {
+  const gif = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+  p.mock.script = () => ({ text: 'a pixel' });
+  let r = await post(p, '/v1/responses', {
+    model: 'gpt-5.2', input: [{ role: 'user', content: [{ type: 'input_text', text: 'What?' }, { type: 'input_image', image_url: `data:image/gif;base64,${gif}` }] }],
+  });
+  assert.equal((await r.json()).output[0].content[0].text, 'a pixel');
+  const parts = p.mock.requests.at(-1).body.input.filter((i) => i.role === 'user').flatMap((i) => i.content);
+  assert.ok(parts.some((c) => c.type === 'input_image'), JSON.stringify(parts).slice(0, 500));
+  r = await post(p, '/v1/responses', {
+    model: 'gpt-5.2', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://example.com/a.png' }] }],
+  });
+  assert.equal(r.status, 400);
+  const e = await r.json();
+  assertErrorEnvelope(e, 'invalid_image');
+  assert.equal(e.error.param, 'input[0].content[0].image_url');
+});
+
 test('responses: a function_call item, streamed, stored, and answered through item references', async () => {
   const tool = { type: 'function', name: 'get_weather', parameters: weather.function.parameters };
   p.mock.script = () => envelope(null, [call('get_weather', { city: 'Oslo' })]);
