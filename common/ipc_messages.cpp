@@ -83,6 +83,12 @@ std::string encode(const JobMsg &m) {
     for (const auto &i : m.images) b.str(i.extension).str(i.bytes);
     return b.take();
 }
+size_t encoded_size(const JobMsg &m) {
+    size_t n = 4 + 4 + m.model.size() + 4 + m.reasoning_effort.size() + 4 + m.prompt.size() + 4 +
+               m.output_schema.size() + 4;
+    for (const auto &i : m.images) n += 4 + i.extension.size() + 4 + i.bytes.size();
+    return n;
+}
 std::string encode(const TextMsg &m) { return Builder().str(m.text).take(); }
 std::string encode(const UsageMsg &m) {
     return Builder()

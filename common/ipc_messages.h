@@ -64,6 +64,7 @@ struct DoneMsg {
 
 std::string encode(const ReadyMsg &m);
 std::string encode(const JobMsg &m);
+size_t encoded_size(const JobMsg &m);  // encode(m).size(), without encoding
 std::string encode(const TextMsg &m);
 std::string encode(const UsageMsg &m);
 std::string encode(const DoneMsg &m);

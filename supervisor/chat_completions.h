@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "common/ipc_messages.h"
+#include "supervisor/answer_spec.h"
 #include "supervisor/http_connection.h"
 #include "supervisor/openai_error.h"
-#include "supervisor/answer_spec.h"
-#include "common/ipc_messages.h"
 #include "supervisor/prompt.h"
 
 struct ChatRequest {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "supervisor/app.h"
 #include "common/log.h"
 #include "supervisor/answer_parse.h"
+#include "supervisor/app.h"
 #include "supervisor/request_common.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/sse.h"
@@ -13,12 +13,15 @@ namespace {
 
 // Separates two assistant messages of one turn (codex may send several).
 constexpr std::string_view kMessageSeparator = "\n\n";
+// A retry with less time than this left would only time out.
+constexpr uint64_t kMinRetryMs = 1000;
 
 class CompletionExchange final : public Exchange, public JobSink {
 public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
                        AnswerPlan plan)
-        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::move(spec)), plan_(std::move(plan)) {}
+        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::move(spec)), plan_(std::move(plan)),
+          start_ms_(uv_now(c.app().loop)) {}
     ~CompletionExchange() override { client_gone(); }
 
     Scheduler::Submit submit(ipc::JobMsg msg);
@@ -46,6 +49,7 @@ private:
     bool stream_;
     AnswerSpec spec_;
     AnswerPlan plan_;
+    uint64_t start_ms_;
     ipc::JobMsg msg_;  // kept for the one retry
     int attempts_ = 0;
     Job *job_ = nullptr;
@@ -124,8 +128,12 @@ bool CompletionExchange::retry(const std::string &problem) {
         .kv("attempt", attempts_)
         .kv("problem", problem.substr(0, 300))
         .emit();
-    if (attempts_ >= 2) return false;
+    // The retry runs within what is left of the request's time.
+    uint64_t elapsed = uv_now(conn_->app().loop) - start_ms_;
+    uint32_t timeout = conn_->app().cfg.timeout_ms;
+    if (attempts_ >= 2 || elapsed + kMinRetryMs >= timeout) return false;
     ipc::JobMsg again = msg_;
+    again.timeout_ms = static_cast<uint32_t>(timeout - elapsed);
     again.prompt += "\n\n# Your previous reply could not be used\n" + problem +
                     ". Reply again, following the instructions above exactly.\n";
     return submit(std::move(again)) == Scheduler::Submit::Accepted;
@@ -217,6 +225,17 @@ ApiError completion_error(const JobResult &r, uint32_t timeout_ms) {
     return e;
 }
 
+// The job, images included, must fit one IPC frame; only a body limit
+// raised far above the default can make it not.
+static bool check_job_size(const ipc::JobMsg &msg, ApiError &err) {
+    size_t n = ipc::encoded_size(msg);
+    if (n <= ipc::kMaxPayload) return true;
+    err = api_error_for_status(413);
+    err.message = "The conversation and its images come to " + std::to_string(n) +
+                  " bytes once decoded; codex-proxy hands codex at most " + std::to_string(ipc::kMaxPayload) + ".";
+    return false;
+}
+
 void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<AnswerFormat> fmt) {
     App &app = c.app();
     c.request().stats.model = req.client_model;
@@ -226,7 +245,7 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
     msg.output_schema = plan.output_schema;
     msg.images = std::move(req.images);
     ApiError err;
-    if (!check_prompt_size(msg.prompt, req.turns_param, err)) {
+    if (!check_prompt_size(msg.prompt, req.turns_param, err) || !check_job_size(msg, err)) {
         c.respond_error(err);
         return;
     }

@@ -31,6 +31,7 @@ struct Job {
     ipc::JobMsg msg;
     JobSink *sink = nullptr;  // null once the client has gone
     uint64_t enqueued_ms = 0;
+    uint64_t budget_ms = 0;  // its whole life, queue included: msg.timeout_ms as submitted
     uint64_t started_ms = 0;
     ExecutorSlot *slot = nullptr;  // set while running
 };

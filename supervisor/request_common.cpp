@@ -1,9 +1,8 @@
 #include "supervisor/request_common.h"
 
-#include "supervisor/image_input.h"
-
 #include <cstring>
 
+#include "supervisor/image_input.h"
 #include "supervisor/prompt.h"
 
 bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err) {

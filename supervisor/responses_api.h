@@ -3,11 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "common/ipc_messages.h"
+#include "supervisor/answer_spec.h"
 #include "supervisor/http_connection.h"
 #include "supervisor/openai_error.h"
 #include "supervisor/prompt.h"
-#include "supervisor/answer_spec.h"
-#include "common/ipc_messages.h"
 #include "supervisor/response_store.h"
 
 struct ResponsesRequest {

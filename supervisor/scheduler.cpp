@@ -45,6 +45,7 @@ Scheduler::Submit Scheduler::submit(JobSink *sink, ipc::JobMsg msg, Job **out) {
     job->msg = std::move(msg);
     job->sink = sink;
     job->enqueued_ms = uv_now(app_.loop);
+    job->budget_ms = job->msg.timeout_ms ? job->msg.timeout_ms : app_.cfg.timeout_ms;
     queue_.push_back(job);
     *out = job;
     pump();
@@ -77,7 +78,7 @@ void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
         LogLine("supervisor", "info", "re-seeded the private Codex home").kv("file", name).emit();
     uint64_t now = uv_now(app_.loop);
     uint64_t waited = now - job->enqueued_ms;
-    uint64_t left = app_.cfg.timeout_ms > waited ? app_.cfg.timeout_ms - waited : 1;
+    uint64_t left = job->budget_ms > waited ? job->budget_ms - waited : 1;
     job->msg.timeout_ms = static_cast<uint32_t>(left);
     job->started_ms = now;
     job->slot = &s;
@@ -90,11 +91,20 @@ void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
     executor_slot_arm_backstop(s, left + kBackstopSlackMs);
 }
 
+// Budgets differ (a retry has what is left of its request's), so every
+// queued job is looked at, not only the oldest.
 void Scheduler::sweep_queue() {
     uint64_t now = uv_now(app_.loop);
-    while (!queue_.empty() && now - queue_.front()->enqueued_ms >= app_.cfg.timeout_ms) {
-        Job *job = queue_.front();
-        queue_.pop_front();
+    std::vector<Job *> expired;
+    for (auto it = queue_.begin(); it != queue_.end();) {
+        if (now - (*it)->enqueued_ms < (*it)->budget_ms) {
+            ++it;
+            continue;
+        }
+        expired.push_back(*it);
+        it = queue_.erase(it);
+    }
+    for (Job *job : expired) {
         JobResult r;
         r.kind = JobResult::Kind::QueueTimeout;
         finish(job, r);

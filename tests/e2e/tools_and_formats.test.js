@@ -247,3 +247,35 @@ test('bad tool requests are 400s that name the field', async () => {
   assert.equal(r.status, 400);
   assert.equal((await r.json()).error.param, 'tool_choice');
 });
+
+test('a retry runs within what is left of the request\'s timeout', async () => {
+  const q = await startProxy({ CODEX_PROXY_TIMEOUT_MS: '5000' });
+  try {
+    // Alone, each reply fits the timeout; the retry's 3 s do not fit in
+    // what the first 2.5 s left.
+    q.mock.script = (b, n) => (n === 1 ? { delayMs: 2500, text: 'not json' }
+      : { delayMs: 3000, ...envelope(null, [call('get_weather', { city: 'Paris' })]) });
+    const r = await post(q, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('x')], tools: [weather] });
+    assert.equal(r.status, 504);
+    assertErrorEnvelope(await r.json(), 'timeout');
+    assert.equal(q.mock.requests.length, 2);
+  } finally {
+    assert.equal((await q.stop()).code, 0);
+  }
+});
+
+test('images too large to hand to codex are a 413 when the body limit allows them', async () => {
+  const q = await startProxy({ CODEX_PROXY_MAX_BODY_BYTES: String(16 << 20) });
+  try {
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(9 << 20)]).toString('base64');
+    const r = await post(q, '/v1/chat/completions', {
+      model: 'gpt-4.1', messages: [user([{ type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }])],
+    });
+    assert.equal(r.status, 413);
+    assertErrorEnvelope(await r.json(), 'request_too_large');
+    assert.equal(q.mock.requests.length, 0);
+    assert.equal((await q.health()).executors.idle, 1);  // no executor was lost
+  } finally {
+    assert.equal((await q.stop()).code, 0);
+  }
+});

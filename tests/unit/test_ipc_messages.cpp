@@ -32,6 +32,7 @@ static void job_round_trips_schema_and_images(void **) {
     assert_int_equal(out.images.size(), 2);
     assert_true(out.images[0].bytes == in.images[0].bytes);
     assert_str_equal(out.images[1].extension, "jpeg");
+    assert_int_equal(encoded_size(in), encode(in).size());
 }
 
 static void job_with_too_many_images_fails(void **) {
