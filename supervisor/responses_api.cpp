@@ -145,6 +145,19 @@ bool parse_reasoning(const cJSON *root, ResponsesRequest &out, ApiError &err) {
                                   out.reasoning_effort, err);
 }
 
+// What the response object repeats of the request.
+void keep_echoes(const cJSON *root, ResponsesRequest &out) {
+    auto keep = [&](const char *key, bool (*ok)(const cJSON *), std::string &dst) {
+        const cJSON *v = json_get(root, key);
+        if (v && ok(v)) dst = json_take(cJSON_Duplicate(v, true));
+    };
+    keep("tools", [](const cJSON *v) -> bool { return cJSON_IsArray(v); }, out.echo_tools);
+    keep("tool_choice", [](const cJSON *v) -> bool { return cJSON_IsString(v) || cJSON_IsObject(v); },
+         out.echo_tool_choice);
+    keep("text", [](const cJSON *v) -> bool { return cJSON_IsObject(json_get(v, "format")); }, out.echo_text);
+    keep("metadata", [](const cJSON *v) -> bool { return cJSON_IsObject(v); }, out.echo_metadata);
+}
+
 bool parse_state(const cJSON *root, const ResponseStore *store, ResponsesRequest &out, ApiError &err) {
     const cJSON *st = json_get(root, "store");
     if (cJSON_IsBool(st)) out.store = cJSON_IsTrue(st);
@@ -169,7 +182,9 @@ public:
     ResponsesFormat(std::string model, const ResponsesRequest &req, ResponseStore *store)
         : id_(random_id("resp_")), msg_id_(random_id("msg_")), created_(static_cast<double>(time(nullptr))),
           model_(std::move(model)), instructions_(req.instructions), has_instructions_(req.has_instructions),
-          store_(req.store ? store : nullptr), conversation_(req.history), items_(req.input_items) {
+          parallel_(req.spec.parallel_tool_calls), echo_tools_(req.echo_tools), echo_tool_choice_(req.echo_tool_choice),
+          echo_text_(req.echo_text), echo_metadata_(req.echo_metadata), store_(req.store ? store : nullptr),
+          conversation_(req.history), items_(req.input_items) {
         conversation_.insert(conversation_.end(), req.input.begin(), req.input.end());
     }
 
@@ -330,6 +345,8 @@ private:
     double created_;
     std::string model_, instructions_;
     bool has_instructions_;
+    bool parallel_;
+    std::string echo_tools_, echo_tool_choice_, echo_text_, echo_metadata_;
     bool structured_ = false;
     std::string text_;
     bool item_open_ = false;
@@ -372,11 +389,11 @@ cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, con
     if (a)
         for (const auto &it : output_items(*a))
             cJSON_AddItemToArray(output, it.call ? call_item(it, "completed") : message_item("completed", it.text));
-    cJSON_AddTrueToObject(r, "parallel_tool_calls");
-    cJSON_AddStringToObject(r, "tool_choice", "auto");
-    cJSON_AddItemToObject(r, "tools", cJSON_CreateArray());
-    cJSON_AddObjectToObject(r, "metadata");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(r, "text"), "format"), "type", "text");
+    cJSON_AddBoolToObject(r, "parallel_tool_calls", parallel_);
+    cJSON_AddItemToObject(r, "tool_choice", cJSON_Parse(echo_tool_choice_.c_str()));
+    cJSON_AddItemToObject(r, "tools", cJSON_Parse(echo_tools_.c_str()));
+    cJSON_AddItemToObject(r, "metadata", cJSON_Parse(echo_metadata_.c_str()));
+    cJSON_AddItemToObject(r, "text", cJSON_Parse(echo_text_.c_str()));
     if (u) cJSON_AddItemToObject(r, "usage", usage_json(*u));
     else cJSON_AddNullToObject(r, "usage");
     return r;
@@ -400,6 +417,7 @@ bool responses_request_parse(const std::string &body, const ResponseStore *store
               parse_instructions(root, out, err) && parse_reasoning(root, out, err) &&
               answer_request_parse(root, ApiFlavor::Responses, out.spec, err) &&
               parse_state(root, store, out, err) && parse_input(root, store, out, err);
+    if (ok) keep_echoes(root, out);
     cJSON_Delete(root);
     return ok;
 }
@@ -412,6 +430,8 @@ void handle_responses(HttpConnection &c) {
         c.respond_error(err);
         return;
     }
+    auto fmt = std::make_unique<ResponsesFormat>(req.model, req, store);
+    fmt->set_structured(req.spec.shape() != AnswerShape::FreeText);
     CompletionRequest cr;
     cr.turns = req.turns();
     cr.turns_param = "input";
@@ -420,7 +440,5 @@ void handle_responses(HttpConnection &c) {
     cr.stream = req.stream;
     cr.spec = std::move(req.spec);
     cr.images = std::move(req.images);
-    auto fmt = std::make_unique<ResponsesFormat>(req.model, req, store);
-    fmt->set_structured(answer_plan(cr.spec).shape != AnswerShape::FreeText);
     completion_start(c, std::move(cr), std::move(fmt));
 }

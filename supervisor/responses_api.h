@@ -22,6 +22,9 @@ struct ResponsesRequest {
     std::vector<ResponseStore::Item> input_items;  // input items that carry an id
     AnswerSpec spec;
     std::vector<ipc::ImageFile> images;
+    // Echoed in the response object as sent (JSON texts), as OpenAI does.
+    std::string echo_tools = "[]", echo_tool_choice = "\"auto\"", echo_text = "{\"format\":{\"type\":\"text\"}}",
+                echo_metadata = "{}";
     // What codex sees: instructions, then history, then input.
     std::vector<Turn> turns() const;
 };

@@ -212,6 +212,7 @@ test('responses: a function_call item, streamed, stored, and answered through it
   assert.equal(done.item.status, 'completed');
   const completed = events.at(-1).response;
   assert.equal(completed.output.length, 1);
+  assert.equal(completed.tools[0].name, 'get_weather');  // echoed as sent
   // The next step sends the call back by reference, with its output.
   p.mock.script = () => envelope('Cold in Oslo.');
   r = await post(p, '/v1/responses', {
@@ -236,6 +237,7 @@ test('responses: text.format json_schema (flat) gives bare JSON output text', as
   });
   const b = await r.json();
   assert.deepEqual(JSON.parse(b.output[0].content[0].text), { title: 'Hi' });
+  assert.equal(b.text.format.name, 'title');  // the request's format, echoed
   assert.equal(schemaSent().schema.required[0], 'title');
 });
 
