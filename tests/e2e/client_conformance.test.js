@@ -68,6 +68,34 @@ test('openai 6: a streamed tool round trip with runTools', async () => {
   assert.match(prompt(), /12:00/);
 });
 
+test('openai 6: a tool round trip without streaming', async () => {
+  p.mock.script = agentModel('get_time', { zone: 'CET' }, 'It is one.');
+  const runner = openai.chat.completions.runTools({
+    model: 'gpt-4.1', messages: [{ role: 'user', content: 'Time?' }],
+    tools: [{ type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } },
+      function: () => '13:00', parse: JSON.parse } }],
+  });
+  assert.equal(await runner.finalContent(), 'It is one.');
+  const calls = (await runner.allChatCompletions())[0].choices[0].message.tool_calls;
+  assert.deepEqual(JSON.parse(calls[0].function.arguments), { zone: 'CET' });
+});
+
+test('openai 6: responses.create with a function tool, answered through previous_response_id', async () => {
+  p.mock.script = agentModel('get_time', { zone: 'UTC' }, 'Noon.');
+  const tools = [{ type: 'function', name: 'get_time', strict: false, parameters: { type: 'object', properties: { zone: { type: 'string' } } } }];
+  const first = await openai.responses.create({ model: 'gpt-5.2', input: 'Time?', tools });
+  const fc = first.output.find((o) => o.type === 'function_call');
+  assert.ok(fc, JSON.stringify(first.output));
+  assert.match(fc.id, /^fc_/);
+  const second = await openai.responses.create({
+    model: 'gpt-5.2', tools, previous_response_id: first.id,
+    input: [{ type: 'function_call_output', call_id: fc.call_id, output: '12:00' }],
+  });
+  assert.equal(second.output_text, 'Noon.');
+  assert.match(prompt(), /12:00/);
+  assert.ok(prompt().includes(fc.call_id));
+});
+
 test('openai 4.x: beta.chat.completions.stream with client tools and a developer prompt (CopilotKit)', async () => {
   p.mock.script = agentModel('navigate', { page: 'calendar' }, 'done');
   const stream = openai4.beta.chat.completions.stream({
@@ -124,6 +152,17 @@ test('AI SDK: a streamed multi-step tool loop over /v1/responses with item refer
   assert.ok(second.input.some((i) => i.type === 'function_call_output'));
   assert.equal(p.mock.requests.length, seen + 2);
   assert.match(prompt(), /a social media scheduler/);
+});
+
+test('AI SDK: a multi-step tool loop with generateText (not streamed)', async () => {
+  p.mock.script = agentModel('lookup', { q: 'mastra' }, 'Mastra runs agents.');
+  const g = await generateText({
+    model: aisdk('gpt-5.2'), prompt: 'What is Mastra?', stopWhen: stepCountIs(3),
+    tools: { lookup: tool({ inputSchema: z.object({ q: z.string() }), execute: async ({ q }) => `${q}: an agent framework` }) },
+  });
+  assert.equal(g.text, 'Mastra runs agents.');
+  assert.equal(g.steps.length, 2);
+  assert.deepEqual(g.steps[0].toolCalls[0].input, { q: 'mastra' });
 });
 
 test('AI SDK: a replayed earlier turn is an item reference that resolves', async () => {
