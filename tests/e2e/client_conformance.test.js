@@ -190,3 +190,17 @@ test('AI SDK: a failed stream surfaces as an error with a string code', async ()
   const code = e?.error?.code ?? e?.code ?? e?.data?.error?.code;
   assert.equal(typeof code, 'string', `error as the SDK saw it: ${JSON.stringify(e)}`);
 });
+
+test('AI SDK: a refused request is an APICallError with the status and the OpenAI error', async () => {
+  const seen = p.mock.requests.length;
+  await assert.rejects(generateText({
+    model: aisdk('gpt-5.2'), maxRetries: 0,
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'What is it?' }, { type: 'image', image: new URL('https://example.com/a.png') }] }],
+  }), (e) => {
+    assert.equal(e.statusCode, 400, String(e));
+    assert.match(e.message, /data URLs/);
+    assert.equal(JSON.parse(e.responseBody).error.code, 'invalid_image');
+    return true;
+  });
+  assert.equal(p.mock.requests.length, seen);
+});
