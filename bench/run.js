@@ -3,7 +3,9 @@
 // between machines better than absolute times do. Loopback only, bounded.
 //
 //   1. a chat completion through the proxy vs `codex exec` run directly
-//      with the same flags against the same scripted model server;
+//      with the same flags against the same scripted model server; and
+//      codex run as a model (the proxy's flags and catalog) vs codex run
+//      with its agent defaults;
 //   2. /healthz requests per second, one keep-alive client, vs a minimal
 //      Node http server answering the same bytes;
 //   3. resident memory holding 500 idle connections, vs that Node server.
@@ -25,12 +27,19 @@ function rssKiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 }
 
-function codexDirect(p) {
+// What executor/codex_exec_backend.cpp adds to make codex a model.
+const MODEL_FLAGS = (p) => ['-c', 'web_search="disabled"', '-c', 'analytics.enabled=false',
+  ...['shell_tool', 'unified_exec', 'view_image', 'multi_agent', 'goals', 'shell_snapshot', 'plugins', 'apps',
+    'skill_search', 'image_generation', 'tool_suggest', 'hooks', 'browser_use', 'computer_use', 'sleep_tool',
+    'skill_mcp_dependency_install'].flatMap((f) => ['--disable', f]),
+  '-c', `model_catalog_json="${path.join(p.privateHome, 'codex-proxy-models.json')}"`];
+
+function codexDirect(p, asModel) {
   const dir = tmpdir('bench-job-');
   return new Promise((resolve, reject) => {
     const t = process.hrtime.bigint();
     const c = spawn(process.env.CODEX_CLI, ['exec', '--json', '--skip-git-repo-check', '--ephemeral', '--sandbox',
-      'read-only', '-C', dir, '--disable', 'unbounded_connection_retries', '-'],
+      'read-only', '-C', dir, '--disable', 'unbounded_connection_retries', ...(asModel ? MODEL_FLAGS(p) : []), '--', '-'],
     { env: { PATH: process.env.PATH, HOME: process.env.HOME, CODEX_HOME: p.codexHome }, stdio: ['pipe', 'pipe', 'ignore'] });
     let out = '';
     c.stdout.on('data', (d) => { out += d; });
@@ -52,15 +61,18 @@ async function proxied(p) {
 }
 
 async function completions(p) {
+  const agent = [];
   const direct = [];
   const viaProxy = [];
-  await codexDirect(p);  // warm caches for both sides alike
+  await codexDirect(p, false);  // warm caches for every side alike
+  await codexDirect(p, true);
   await proxied(p);
-  for (let i = 0; i < RUNS; i++) {  // interleaved, so drift hits both
-    direct.push(await codexDirect(p));
+  for (let i = 0; i < RUNS; i++) {  // interleaved, so drift hits all
+    agent.push(await codexDirect(p, false));
+    direct.push(await codexDirect(p, true));
     viaProxy.push(await proxied(p));
   }
-  return { direct: median(direct), proxy: median(viaProxy) };
+  return { agent: median(agent), direct: median(direct), proxy: median(viaProxy) };
 }
 
 // Requests per second from one keep-alive connection sending one request
@@ -125,7 +137,8 @@ async function main() {
     const nodePerConn = (process.memoryUsage().rss / 1024 - nodeRss0) * 1024 / IDLE_CONNECTIONS;
     b.forEach((s) => s.destroy());
     const rows = [
-      ['chat completion, median of ' + RUNS, `${c.proxy.toFixed(0)} ms`, `codex exec alone: ${c.direct.toFixed(0)} ms`, `${(c.proxy / c.direct).toFixed(2)}x`],
+      ['chat completion, median of ' + RUNS, `${c.proxy.toFixed(0)} ms`, `codex exec alone, same flags: ${c.direct.toFixed(0)} ms`, `${(c.proxy / c.direct).toFixed(2)}x`],
+      ['codex exec as a model (the proxy\'s flags), median of ' + RUNS, `${c.direct.toFixed(0)} ms`, `codex exec as an agent (defaults): ${c.agent.toFixed(0)} ms`, `${(c.direct / c.agent).toFixed(2)}x`],
       ['/healthz, 1 keep-alive client', `${proxyRps.toFixed(0)} req/s`, `node http: ${nodeRps.toFixed(0)} req/s`, `${(proxyRps / nodeRps).toFixed(2)}x`],
       [`memory per idle connection (${IDLE_CONNECTIONS})`, `${(proxyPerConn / 1024).toFixed(1)} KiB`, `node http: ${(nodePerConn / 1024).toFixed(1)} KiB`, `${(proxyPerConn / Math.max(nodePerConn, 1)).toFixed(2)}x`],
       ['supervisor RSS at rest', `${(proxyRss0 / 1024).toFixed(1)} MiB`, `node http: ${(nodeRss0 / 1024).toFixed(1)} MiB`, `${(proxyRss0 / nodeRss0).toFixed(2)}x`],
