@@ -1,16 +1,21 @@
 #include "supervisor/json_schema_check.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 namespace {
 
 constexpr int kMaxDepth = 64;  // $ref cycles and deep documents end here
+// Nested anyOf can make checking exponential, and it runs on the event
+// loop: past this many schema visits a value counts as not matching.
+constexpr uint64_t kMaxSteps = 200000;
 
 struct Ctx {
     const cJSON *root;
     std::string problem;
-    int depth = 0;
+    int depth;
+    uint64_t *steps;  // shared with the trial contexts of anyOf
 };
 
 bool fail(Ctx &c, const std::string &path, const std::string &what) {
@@ -138,9 +143,10 @@ bool check_combinators(Ctx &c, const cJSON *s, const cJSON *v, const std::string
         if (!cJSON_IsArray(any)) continue;
         bool matched = false;
         for (const cJSON *e = any->child; e && !matched; e = e->next) {
-            Ctx trial{c.root, "", c.depth};
+            Ctx trial{c.root, "", c.depth, c.steps};
             matched = check(trial, e, v, path);
         }
+        if (*c.steps > kMaxSteps) return fail(c, path, "the schema is too complex to check");
         if (!matched) return fail(c, path, std::string("matches none of the schema's ") + k + " alternatives");
     }
     return true;
@@ -149,6 +155,7 @@ bool check_combinators(Ctx &c, const cJSON *s, const cJSON *v, const std::string
 bool check(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
     if (cJSON_IsBool(s)) return cJSON_IsTrue(s) || fail(c, path, "not allowed by the schema");
     if (!cJSON_IsObject(s)) return true;
+    if (++*c.steps > kMaxSteps) return fail(c, path, "the schema is too complex to check");
     if (++c.depth > kMaxDepth) return fail(c, path, "schema nests deeper than 64 levels");
     const cJSON *ref = cJSON_GetObjectItemCaseSensitive(s, "$ref");
     bool ok = true;
@@ -219,7 +226,8 @@ void rewrite_refs(cJSON *node) {
 }  // namespace
 
 bool json_schema_validate(const cJSON *root, const cJSON *schema, const cJSON *value, std::string &problem) {
-    Ctx c{root, "", 0};
+    uint64_t steps = 0;
+    Ctx c{root, "", 0, &steps};
     bool ok = check(c, schema, value, "$");
     problem = c.problem;
     return ok;

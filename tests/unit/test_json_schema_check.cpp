@@ -42,6 +42,20 @@ static void a_ref_cycle_ends(void **) {
     assert_non_null(strstr(p.c_str(), "deeper"));
 }
 
+static void an_exponential_schema_stops_early(void **) {
+    // 40 levels of anyOf, each two references to the level below: a small
+    // schema that 2^40 visits would check.
+    std::string defs = R"("l0":{"type":"string"})";
+    for (int i = 1; i <= 40; i++) {
+        std::string below = "\"#/$defs/l" + std::to_string(i - 1) + "\"";
+        defs += ",\"l" + std::to_string(i) + "\":{\"anyOf\":[{\"$ref\":" + below + "},{\"$ref\":" + below + "}]}";
+    }
+    std::string schema = R"({"$ref":"#/$defs/l40","$defs":{)" + defs + "}}";
+    std::string p;
+    assert_false(valid(schema.c_str(), "1", &p));
+    assert_non_null(strstr(p.c_str(), "too complex"));
+}
+
 static void any_of_enum_and_nullable_types(void **) {
     const char *s = R"({"anyOf":[{"type":"string","enum":["a","b"]},{"type":"null"}]})";
     assert_true(valid(s, R"("a")"));
@@ -92,6 +106,7 @@ int main() {
         cmocka_unit_test(closed_objects_refuse_extra_properties),
         cmocka_unit_test(refs_resolve_in_defs_and_definitions),
         cmocka_unit_test(a_ref_cycle_ends),
+        cmocka_unit_test(an_exponential_schema_stops_early),
         cmocka_unit_test(any_of_enum_and_nullable_types),
         cmocka_unit_test(array_bounds_are_checked),
         cmocka_unit_test(strict_ready_wants_closed_objects_with_all_properties_required),
