@@ -109,7 +109,7 @@ void log_start(const App &app) {
         .kv("queue", app.cfg.max_queue)
         .kv("auth", app.keys.enabled() ? "api_key" : "none")
         .kv("codex_bin", app.cfg.codex_bin)
-        .kv("model", app.cfg.codex_model.empty() ? "(codex default)" : app.cfg.codex_model)
+        .kv("model", app.cfg.codex_model.empty() ? "(the catalog's first entry)" : app.cfg.codex_model)
         .emit();
     if (app.cfg.landlock && landlock_abi() == 0)
         LogLine("supervisor", "warn", "this kernel has no Landlock: executors run without write confinement").emit();
