@@ -2,6 +2,8 @@
 // and/or tool calls. Built from codex's final message by answer_parse, and
 // written out by each API's AnswerFormat.
 #pragma once
+#include <cjson/cJSON.h>
+
 #include <string>
 #include <vector>
 
@@ -20,3 +22,7 @@ struct Choice {
 struct Answer {
     std::vector<Choice> choices;
 };
+
+// A call in chat's tool_calls shape ({id, type:"function", function:{name,
+// arguments}}): what chat answers carry and what transcripts show.
+cJSON *tool_call_json(const ToolCall &call);

@@ -2,17 +2,16 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json_doc.h"
 #include "supervisor/json_schema_check.h"
 #include "supervisor/json_util.h"
 
 namespace {
 
 bool client_schema_strict_ready(const AnswerSpec &s) {
-    cJSON *schema = cJSON_Parse(s.schema.c_str());
+    JsonDoc schema(s.schema);
     std::string why;
-    bool ok = schema && json_schema_strict_ready(schema, why);
-    cJSON_Delete(schema);
-    return ok;
+    return schema.root && json_schema_strict_ready(schema.root, why);
 }
 
 cJSON *string_schema(bool nullable) {

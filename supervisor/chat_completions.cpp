@@ -141,21 +141,12 @@ private:
         cJSON_AddNullToObject(msg, "refusal");
         if (!c.calls.empty()) {
             cJSON *calls = cJSON_AddArrayToObject(msg, "tool_calls");
-            for (const auto &call : c.calls) cJSON_AddItemToArray(calls, tool_call(call));
+            for (const auto &call : c.calls) cJSON_AddItemToArray(calls, tool_call_json(call));
         }
         cJSON_AddItemToObject(msg, "annotations", cJSON_CreateArray());
         cJSON_AddNullToObject(choice, "logprobs");
         cJSON_AddStringToObject(choice, "finish_reason", finish_reason(c));
         return choice;
-    }
-    static cJSON *tool_call(const ToolCall &call) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", call.call_id.c_str());
-        cJSON_AddStringToObject(o, "type", "function");
-        cJSON *fn = cJSON_AddObjectToObject(o, "function");
-        cJSON_AddStringToObject(fn, "name", call.name.c_str());
-        cJSON_AddStringToObject(fn, "arguments", call.arguments.c_str());
-        return o;
     }
     static cJSON *call_delta(const ToolCall &call, int index, bool first) {
         cJSON *tc = cJSON_CreateObject();

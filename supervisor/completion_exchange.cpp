@@ -50,7 +50,7 @@ private:
     AnswerSpec spec_;
     AnswerPlan plan_;
     uint64_t start_ms_;
-    ipc::JobMsg msg_;  // kept for the one retry
+    ipc::JobMsg msg_;  // kept for the one retry of a checked answer
     int attempts_ = 0;
     Job *job_ = nullptr;
     std::string text_;     // free text: every message; otherwise the last one
@@ -60,7 +60,7 @@ private:
 };
 
 Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
-    msg_ = msg;
+    if (!free_text()) msg_ = msg;  // only a checked answer is ever asked for again
     attempts_++;
     text_.clear();
     messages_ = 0;

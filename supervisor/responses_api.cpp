@@ -20,14 +20,8 @@ const char *const kInputParts[] = {"input_text", "output_text", "text", nullptr}
 // The transcript turn of one function call: an assistant turn that only
 // calls, in chat's tool_calls shape.
 Turn assistant_call_turn(const ToolCall &call) {
-    cJSON *tc = cJSON_CreateObject();
-    cJSON_AddStringToObject(tc, "id", call.call_id.c_str());
-    cJSON_AddStringToObject(tc, "type", "function");
-    cJSON *fn = cJSON_AddObjectToObject(tc, "function");
-    cJSON_AddStringToObject(fn, "name", call.name.c_str());
-    cJSON_AddStringToObject(fn, "arguments", call.arguments.c_str());
     cJSON *arr = cJSON_CreateArray();
-    cJSON_AddItemToArray(arr, tc);
+    cJSON_AddItemToArray(arr, tool_call_json(call));
     Turn t;
     t.role = "assistant";
     t.tool_calls_json = json_take(arr);
@@ -211,6 +205,7 @@ public:
         return out + text_delta(0, std::string(t));
     }
     std::string stream_answer(const Answer &a) override {
+        answer_streamed_ = true;
         std::string out;
         int index = 0;
         for (const auto &it : output_items(a)) out += it.call ? stream_call(index++, it) : stream_message(index++, it.text);
@@ -218,7 +213,8 @@ public:
     }
     std::string stream_close(const Answer &a, const ipc::UsageMsg &u) override {
         std::string out;
-        if (!structured_) out = (item_open_ ? "" : open_message(0)) + close_message(0, text_);
+        // A free-text answer's message is still open: its text came as deltas.
+        if (!answer_streamed_) out = (item_open_ ? "" : open_message(0)) + close_message(0, text_);
         return out + event("response.completed", with_response(response("completed", &u, &a, nullptr)));
     }
     std::string stream_fail(const ApiError &e) override {
@@ -237,7 +233,6 @@ public:
     std::string whole(const Answer &a, const ipc::UsageMsg &u) override {
         return json_take(response("completed", &u, &a, nullptr));
     }
-    void set_structured(bool s) { structured_ = s; }
 
 private:
     // The message (when there is text, or nothing else), then the calls;
@@ -329,11 +324,13 @@ private:
     }
     std::string stream_call(int index, const OutputItem &it) {
         std::string out = event("response.output_item.added", item_event(index, call_item(it, "in_progress")));
-        for (const char *type : {"response.function_call_arguments.delta", "response.function_call_arguments.done"}) {
+        const char *const events[][2] = {{"response.function_call_arguments.delta", "delta"},
+                                          {"response.function_call_arguments.done", "arguments"}};
+        for (const auto &[type, field] : events) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "item_id", it.id.c_str());
             cJSON_AddNumberToObject(o, "output_index", index);
-            cJSON_AddStringToObject(o, type[strlen(type) - 1] == 'a' ? "delta" : "arguments", it.call->arguments.c_str());
+            cJSON_AddStringToObject(o, field, it.call->arguments.c_str());
             out += event(type, o);
         }
         return out + event("response.output_item.done", item_event(index, call_item(it, "completed")));
@@ -347,7 +344,7 @@ private:
     bool has_instructions_;
     bool parallel_;
     std::string echo_tools_, echo_tool_choice_, echo_text_, echo_metadata_;
-    bool structured_ = false;
+    bool answer_streamed_ = false;  // stream_answer ran: a checked, not a free-text, answer
     std::string text_;
     bool item_open_ = false;
     int seq_ = 0;
@@ -431,7 +428,6 @@ void handle_responses(HttpConnection &c) {
         return;
     }
     auto fmt = std::make_unique<ResponsesFormat>(req.model, req, store);
-    fmt->set_structured(req.spec.shape() != AnswerShape::FreeText);
     CompletionRequest cr;
     cr.turns = req.turns();
     cr.turns_param = "input";
