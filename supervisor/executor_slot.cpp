@@ -96,14 +96,25 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     }
     ipc::FrameHeader h;
     std::string payload;
-    ipc::FrameStatus fs;
-    while ((fs = s.reader.next(h, payload)) == ipc::FrameStatus::Complete)
-        if (!s.scheduler->slot_frame(s, h, payload)) fs = ipc::FrameStatus::Corrupt;
-    if (fs == ipc::FrameStatus::Corrupt) {
-        LogLine("supervisor", "error", "executor broke protocol; killing it").kv("executor", s.index).emit();
-        uv_read_stop(st);
-        executor_slot_kill(s);
+    const char *violation = nullptr;
+    // The first bad frame ends the reading: what follows it is not trusted,
+    // and the job fails now rather than at the backstop.
+    for (;;) {
+        ipc::FrameStatus fs = s.reader.next(h, payload);
+        if (fs == ipc::FrameStatus::NeedMore) return;
+        if (fs == ipc::FrameStatus::Corrupt) violation = "malformed frame";
+        else violation = s.scheduler->slot_frame(s, h, payload);
+        if (violation) break;
+        // A frame may have closed the channel (an executor stopping).
+        if (uv_is_closing(reinterpret_cast<uv_handle_t *>(st))) return;
     }
+    LogLine("supervisor", "error", "executor broke protocol; killing it")
+        .kv("executor", s.index)
+        .kv("pid", s.pid)
+        .kv("violation", violation)
+        .emit();
+    uv_read_stop(st);
+    executor_slot_kill(s);
 }
 
 std::vector<std::string> executor_args(const App &app, int index) {

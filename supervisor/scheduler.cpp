@@ -154,44 +154,46 @@ void Scheduler::fail_all() {
     }
 }
 
-bool Scheduler::slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) {
+const char *Scheduler::slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) {
     if (h.type == ipc::MsgType::Ready) {
         ipc::ReadyMsg m;
-        if (s.state != ExecutorSlot::State::Starting || !ipc::decode(payload, m)) return false;
+        if (s.state != ExecutorSlot::State::Starting) return "ready when not starting";
+        if (!ipc::decode(payload, m)) return "bad ready payload";
         uv_timer_stop(&s.timer);
         s.state = ExecutorSlot::State::Idle;
         LogLine("supervisor", "info", "executor ready").kv("executor", s.index).kv("pid", m.pid).kv("backend", m.backend).emit();
         if (app_.executors_stopping) executor_slot_stop(s);
         pump();
         app_jobs_changed(app_);
-        return true;
+        return nullptr;
     }
-    if (s.state != ExecutorSlot::State::Busy || !s.job || h.job_id != s.job->id) return false;
+    if (s.state != ExecutorSlot::State::Busy || !s.job) return "job event with no job running";
+    if (h.job_id != s.job->id) return "event for another job";
     return job_frame(s, h, payload);
 }
 
-bool Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) {
+const char *Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) {
     Job *job = s.job;
     switch (h.type) {
     case ipc::MsgType::TextDelta:
     case ipc::MsgType::Message: {
         ipc::TextMsg m;
-        if (!ipc::decode(payload, m)) return false;
+        if (!ipc::decode(payload, m)) return "bad text payload";
         if (job->sink) {
             if (h.type == ipc::MsgType::TextDelta) job->sink->job_text_delta(m.text);
             else job->sink->job_message(m.text);
         }
-        return true;
+        return nullptr;
     }
     case ipc::MsgType::Usage: {
         ipc::UsageMsg m;
-        if (!ipc::decode(payload, m)) return false;
+        if (!ipc::decode(payload, m)) return "bad usage payload";
         if (job->sink) job->sink->job_usage(m);
-        return true;
+        return nullptr;
     }
     case ipc::MsgType::Done: {
         JobResult r;
-        if (!ipc::decode(payload, r.done)) return false;
+        if (!ipc::decode(payload, r.done)) return "bad done payload";
         uv_timer_stop(&s.timer);
         s.state = ExecutorSlot::State::Idle;
         if (r.done.outcome != ipc::Outcome::Ok && r.done.outcome != ipc::Outcome::Cancelled)
@@ -204,9 +206,9 @@ bool Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std:
         finish(job, r);
         if (app_.executors_stopping) executor_slot_stop(s);
         pump();
-        return true;
+        return nullptr;
     }
-    default: return false;
+    default: return "message type the executor never sends";
     }
 }
 

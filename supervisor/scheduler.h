@@ -45,8 +45,9 @@ public:
     Counts counts() const;
     std::vector<pid_t> executor_pids() const;  // of the executors alive
 
-    // From executor slots.
-    bool slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
+    // From executor slots. A frame the slot's state does not allow is a
+    // protocol violation: the answer names it (nullptr: the frame was fine).
+    const char *slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
     void slot_lost(ExecutorSlot &s);
     void slot_stopped(ExecutorSlot &s);
 
@@ -55,7 +56,7 @@ private:
     void dispatch(ExecutorSlot &s, Job *job);
     void finish(Job *job, const JobResult &r);
     void sweep_queue();
-    bool job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
+    const char *job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
 
     App &app_;
     std::vector<std::unique_ptr<ExecutorSlot>> slots_;
