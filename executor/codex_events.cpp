@@ -13,9 +13,13 @@ std::string str_field(const cJSON *obj, const char *name) {
     return cJSON_IsString(v) ? std::string(v->valuestring) : std::string();
 }
 
+// A token count: a number from 0 up to 2^53, where doubles still count
+// exactly. Anything else (negative, huge, infinite) is no count at all:
+// converting a double past 2^64 to uint64_t is undefined behaviour.
 uint64_t count_field(const cJSON *obj, const char *name) {
+    constexpr double kMaxExact = 9007199254740992.0;  // 2^53
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0) return 0;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= kMaxExact)) return 0;
     return static_cast<uint64_t>(v->valuedouble);
 }
 

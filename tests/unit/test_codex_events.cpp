@@ -27,6 +27,32 @@ static void turn_completed_without_usage_is_zero(void **) {
     assert_int_equal(e.usage.input_tokens, 0);
 }
 
+static uint64_t input_tokens_of(const char *value) {
+    std::string line = std::string(R"({"type":"turn.completed","usage":{"input_tokens":)") + value + "}}";
+    return codex_event_parse(line).usage.input_tokens;
+}
+
+// A count no uint64_t holds is no count: converting it would be undefined.
+static void huge_usage_count_is_absent(void **) {
+    assert_int_equal(input_tokens_of("1e30"), 0);
+    assert_int_equal(input_tokens_of("18446744073709551616"), 0);  // 2^64
+}
+
+static void infinite_usage_count_is_absent(void **) { assert_int_equal(input_tokens_of("1e999"), 0); }
+
+static void negative_usage_count_is_absent(void **) {
+    assert_int_equal(input_tokens_of("-5"), 0);
+    assert_int_equal(input_tokens_of("-1e30"), 0);
+}
+
+static void fractional_usage_count_is_truncated(void **) { assert_int_equal(input_tokens_of("1.5"), 1); }
+
+static void string_usage_count_is_absent(void **) { assert_int_equal(input_tokens_of("\"12\""), 0); }
+
+static void usage_count_up_to_2_pow_53_is_kept(void **) {
+    assert_int_equal(input_tokens_of("9007199254740992"), 9007199254740992ull);
+}
+
 static void turn_failed_carries_message(void **) {
     CodexEvent e = parse(R"({"type":"turn.failed","error":{"message":"stream disconnected"}})");
     assert_int_equal(e.kind, CodexEventKind::TurnFailed);
@@ -97,6 +123,12 @@ int main() {
         cmocka_unit_test(turn_started),
         cmocka_unit_test(turn_completed_carries_usage),
         cmocka_unit_test(turn_completed_without_usage_is_zero),
+        cmocka_unit_test(huge_usage_count_is_absent),
+        cmocka_unit_test(infinite_usage_count_is_absent),
+        cmocka_unit_test(negative_usage_count_is_absent),
+        cmocka_unit_test(fractional_usage_count_is_truncated),
+        cmocka_unit_test(string_usage_count_is_absent),
+        cmocka_unit_test(usage_count_up_to_2_pow_53_is_kept),
         cmocka_unit_test(turn_failed_carries_message),
         cmocka_unit_test(top_level_error_is_a_notice),
         cmocka_unit_test(error_item_is_a_notice),
