@@ -3,16 +3,20 @@
 #include <cstring>
 
 #include "supervisor/image_input.h"
+#include "supervisor/json_text.h"
 #include "supervisor/prompt.h"
 
 bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err) {
-    root = cJSON_ParseWithLength(body.data(), body.size());
-    if (cJSON_IsObject(root)) return true;
+    root = json_parse_marking_nul(body);
+    if (!cJSON_IsObject(root)) {
+        err = api_error_invalid(
+            "We could not parse the JSON body of your request. The body must be a JSON object.", "",
+            "invalid_json");
+    } else if (json_text_check(root, err)) {
+        return true;
+    }
     cJSON_Delete(root);
     root = nullptr;
-    err = api_error_invalid(
-        "We could not parse the JSON body of your request. The body must be a JSON object.", "",
-        "invalid_json");
     return false;
 }
 

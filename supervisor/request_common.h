@@ -9,7 +9,8 @@
 
 #include "supervisor/openai_error.h"
 
-// The body must be a JSON object; err says why not.
+// The body must be a JSON object whose strings are all valid UTF-8 without
+// NUL (see json_text.h); err says why not.
 bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err);
 // "model": a non-empty string.
 bool parse_model(const cJSON *root, std::string &model, ApiError &err);

@@ -93,6 +93,11 @@ bool parse_item(const cJSON *item, int i, const ResponseStore *store, Turn &t, s
 
 bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest &out, ApiError &err) {
     const cJSON *input = json_get(root, "input");
+    // Nothing to answer: codex refuses an empty prompt (exit 1, a 502).
+    if (cJSON_IsString(input) && !*input->valuestring) {
+        err = api_error_invalid("'input' must not be empty.", "input", "invalid_value");
+        return false;
+    }
     if (cJSON_IsString(input)) {
         out.input.push_back(Turn{"user", input->valuestring, "", "", ""});
         return true;

@@ -154,6 +154,86 @@ static void unknown_fields_are_ignored(void **) {
         R"({"model":"m","temperature":0.2,"user":"u","metadata":{"a":"b"},"whatever":[1],"messages":[{"role":"user","content":"x"}]})", r, e));
 }
 
+static ApiError fails_with(const std::string &body, const char *param) {
+    ChatRequest r;
+    ApiError e;
+    assert_false(chat_request_parse(body, r, e));
+    assert_int_equal(e.status, 400);
+    assert_string_equal(e.code, "invalid_value");
+    assert_str_equal(e.param, param);
+    return e;
+}
+
+static void invalid_utf8_content_is_refused_naming_it(void **) {
+    ApiError e = fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+                            "{\"role\":\"user\",\"content\":\"b\xff\xfe\"}]}",
+                            "messages[1].content");
+    assert_non_null(strstr(e.message.c_str(), "UTF-8"));
+}
+
+static void invalid_utf8_in_a_content_part_is_refused_naming_it(void **) {
+    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"\xc3\"}]}]}",
+               "messages[0].content[0].text");
+}
+
+static void overlong_and_surrogate_utf8_are_refused(void **) {
+    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xe0\x80\xaf\"}]}", "messages[0].content");
+    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xed\xa0\x80\"}]}", "messages[0].content");
+    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xf4\x90\x80\x80\"}]}", "messages[0].content");
+}
+
+static void invalid_utf8_in_a_key_names_its_object(void **) {
+    fails_with("{\"model\":\"m\",\"metadata\":{\"\xff\":\"x\"},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+               "metadata");
+}
+
+static void valid_multibyte_text_is_accepted(void **) {
+    ChatRequest r;
+    ApiError e;
+    assert_true(chat_request_parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+                                   "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \\u00e9 \\ud83d\\ude00\"}]}",
+                                   r, e));
+    assert_str_equal(r.turns[0].content, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xc3\xa9 \xf0\x9f\x98\x80");
+}
+
+// cJSON refuses a lone UTF-16 surrogate escape: the body is not JSON.
+static void lone_surrogate_escape_is_invalid_json(void **) {
+    assert_string_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"a\ud800b"}]})").code, "invalid_json");
+    assert_string_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"a\udc00"}]})").code, "invalid_json");
+}
+
+// "gpt\u0000-5.5" would otherwise run model "gpt".
+static void nul_in_model_is_refused(void **) {
+    ApiError e = fails_with(R"({"model":"gpt\u0000-5.5","messages":[{"role":"user","content":"x"}]})", "model");
+    assert_non_null(strstr(e.message.c_str(), "NUL"));
+}
+
+static void nul_in_names_is_refused_naming_them(void **) {
+    fails_with(R"({"model":"m","messages":[{"role":"user\u0000","content":"x"}]})", "messages[0].role");
+    fails_with(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f\u0000g"}}]})",
+               "tools[0].function.name");
+    fails_with(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"function","function":{"name":"f\u0000"}}})",
+               "tool_choice.function.name");
+    fails_with(R"({"model":"m","reasoning_effort":"low\u0000x","messages":[{"role":"user","content":"x"}]})",
+               "reasoning_effort");
+    fails_with(R"({"model":"m","messages":[{"role":"tool","tool_call_id":"c\u0000","content":"x"}]})",
+               "messages[0].tool_call_id");
+}
+
+// Text after a NUL would be lost: refused rather than cut.
+static void nul_in_free_text_is_refused(void **) {
+    fails_with(R"({"model":"m","messages":[{"role":"user","content":"before\u0000after"}]})", "messages[0].content");
+    fails_with(std::string("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"raw\0zero\"}]}", 63),
+               "messages[0].content");
+}
+
+static void escaped_backslash_before_u0000_is_no_nul(void **) {
+    ChatRequest r;
+    ApiError e;
+    assert_true(chat_request_parse(R"({"model":"m","messages":[{"role":"user","content":"a\\u0000b"}]})", r, e));
+    assert_str_equal(r.turns[0].content, "a\\u0000b");
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_request_parses),
@@ -176,6 +256,16 @@ int main() {
         cmocka_unit_test(non_function_tool_fails),
         cmocka_unit_test(schema_with_a_remote_ref_fails_naming_it),
         cmocka_unit_test(unknown_fields_are_ignored),
+        cmocka_unit_test(invalid_utf8_content_is_refused_naming_it),
+        cmocka_unit_test(invalid_utf8_in_a_content_part_is_refused_naming_it),
+        cmocka_unit_test(overlong_and_surrogate_utf8_are_refused),
+        cmocka_unit_test(invalid_utf8_in_a_key_names_its_object),
+        cmocka_unit_test(valid_multibyte_text_is_accepted),
+        cmocka_unit_test(lone_surrogate_escape_is_invalid_json),
+        cmocka_unit_test(nul_in_model_is_refused),
+        cmocka_unit_test(nul_in_names_is_refused_naming_them),
+        cmocka_unit_test(nul_in_free_text_is_refused),
+        cmocka_unit_test(escaped_backslash_before_u0000_is_no_nul),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -121,8 +121,38 @@ static void stored_history_and_references_resolve(void **) {
     assert_true(r.store);
 }
 
+static void empty_string_input_is_refused(void **) {
+    ApiError e = fails(R"({"model":"m","input":""})");
+    assert_str_equal(e.param, "input");
+    assert_string_equal(e.code, "invalid_value");
+}
+
+static void bad_text_is_refused_naming_the_field(void **) {
+    ApiError e = fails("{\"model\":\"m\",\"input\":\"x\",\"instructions\":\"\xff\"}");
+    assert_str_equal(e.param, "instructions");
+    assert_string_equal(e.code, "invalid_value");
+    e = fails("{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"\xc0\xaf\"}]}]}");
+    assert_str_equal(e.param, "input[0].content[0].text");
+    e = fails(R"({"model":"m","input":[{"type":"function_call_output","call_id":"c","output":"a\u0000b"}]})");
+    assert_str_equal(e.param, "input[0].output");
+    assert_string_equal(e.code, "invalid_value");
+}
+
+static void nul_in_ids_is_refused_naming_them(void **) {
+    assert_str_equal(fails(R"({"model":"m","input":"x","previous_response_id":"resp_0123456789abcdef01234567\u0000x"})").param,
+                     "previous_response_id");
+    assert_str_equal(fails(R"({"model":"m","input":[{"type":"function_call","call_id":"c\u0000","name":"f","arguments":"{}"}]})").param,
+                     "input[0].call_id");
+    assert_str_equal(fails(R"({"model":"m","input":[{"type":"item_reference","id":"msg_0123456789abcdef01234567\u0000"}]})").param,
+                     "input[0].id");
+    assert_str_equal(fails(R"({"model":"m","input":"x","reasoning":{"effort":"low\u0000"}})").param, "reasoning.effort");
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(empty_string_input_is_refused),
+        cmocka_unit_test(bad_text_is_refused_naming_the_field),
+        cmocka_unit_test(nul_in_ids_is_refused_naming_them),
         cmocka_unit_test(string_input_is_one_user_turn),
         cmocka_unit_test(instructions_come_first_as_system),
         cmocka_unit_test(message_items_with_and_without_type),
