@@ -61,6 +61,9 @@ bool model_names_resolve(const ModelNames &m, const std::string &requested, std:
         (!m.default_model.empty() && requested == m.default_model))
         return codex_model = requested, true;
     codex_model = m.default_model;
+    // Without CODEX_MODEL the default is listed as "codex": that name runs
+    // it under either policy, as the listing promises.
+    if (m.default_model.empty() && requested == kDefaultModelId) return true;
     return !m.reject_unknown;
 }
 
@@ -69,7 +72,7 @@ std::vector<std::string> model_names_listed(const ModelNames &m) {
     auto add = [&](const std::string &id) {
         if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     };
-    add(m.default_model.empty() ? "codex" : m.default_model);
+    add(m.default_model.empty() ? kDefaultModelId : m.default_model);
     for (const auto &x : m.models) add(x);
     for (const auto &a : m.aliases) add(a.first);
     return ids;

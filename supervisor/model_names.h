@@ -12,6 +12,9 @@
 #include <utility>
 #include <vector>
 
+// The id /v1/models lists for the default model when CODEX_MODEL is unset.
+constexpr char kDefaultModelId[] = "codex";
+
 struct ModelNames {
     std::vector<std::string> models;                           // asked for as themselves
     std::vector<std::pair<std::string, std::string>> aliases;  // client name -> codex model
@@ -27,5 +30,6 @@ bool model_names_parse(const std::string &models, const std::string &map, const 
 // when the name is unknown and the policy rejects it.
 bool model_names_resolve(const ModelNames &m, const std::string &requested, std::string &codex_model);
 
-// Every id /v1/models lists: the default model, the listed models, the aliases.
+// Every id /v1/models lists: the default model, the listed models, the
+// aliases. Each of them resolves, under either policy.
 std::vector<std::string> model_names_listed(const ModelNames &m);

@@ -47,6 +47,26 @@ static void listing_has_default_models_and_aliases_once(void **) {
     assert_str_equal(model_names_listed(parse("", "", "default"))[0], "codex");
 }
 
+// What /v1/models lists is what resolves, whatever the policy.
+static void every_listed_id_resolves(void **) {
+    for (const char *policy : {"default", "reject"}) {
+        for (const char *deflt : {"", "gpt-5.1-codex"}) {
+            ModelNames m = parse("m1", "a1=m2", policy, deflt);
+            for (const auto &id : model_names_listed(m)) {
+                std::string out = "x";
+                assert_true(model_names_resolve(m, id, out));
+            }
+        }
+    }
+}
+
+// Under reject without CODEX_MODEL, the listed "codex" runs the default.
+static void codex_runs_the_default_under_reject(void **) {
+    std::string out = "x";
+    assert_true(model_names_resolve(parse("", "", "reject"), "codex", out));
+    assert_str_equal(out, "");
+}
+
 static void malformed_settings_are_errors(void **) {
     ModelNames m;
     std::string err;
@@ -65,6 +85,8 @@ int main() {
         cmocka_unit_test(unknown_names_follow_the_policy),
         cmocka_unit_test(listing_has_default_models_and_aliases_once),
         cmocka_unit_test(malformed_settings_are_errors),
+        cmocka_unit_test(every_listed_id_resolves),
+        cmocka_unit_test(codex_runs_the_default_under_reject),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
