@@ -27,7 +27,11 @@ time_t jwt_exp(const char *token) {
     payload.resize(len);
     JsonDoc doc(payload);
     const cJSON *exp = json_get(doc.root, "exp");
-    return cJSON_IsNumber(exp) ? static_cast<time_t>(exp->valuedouble) : 0;
+    // Past 2^53 s no clock reaches; out of time_t's range the conversion
+    // would be undefined. Either is unreadable, so the login counts as due.
+    constexpr double kMaxExp = 9007199254740992.0;
+    if (!cJSON_IsNumber(exp) || !(exp->valuedouble >= 0 && exp->valuedouble <= kMaxExp)) return 0;
+    return static_cast<time_t>(exp->valuedouble);
 }
 
 time_t rfc3339(const char *s) {

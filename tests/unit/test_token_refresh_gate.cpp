@@ -3,7 +3,12 @@
 
 #include <sodium.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 static std::string b64(const std::string &s) {
     std::string out(sodium_base64_encoded_len(s.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
@@ -38,11 +43,74 @@ static void unreadable_token_counts_as_expired(void **) {
     assert_int_equal(last, 0);
 }
 
+// 2026-11-24T18:45:34Z
+constexpr time_t kLastRefresh = 1795545934;
+constexpr time_t kWeek = 7 * 24 * 3600;
+
+// refresh_due(now) of a gate over an auth.json with these times.
+static bool due(const std::string &auth, time_t now) {
+    char dir[] = "/tmp/refresh-gate-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    std::string path = std::string(dir) + "/auth.json";
+    FILE *f = fopen(path.c_str(), "w");
+    assert_non_null(f);
+    fputs(auth.c_str(), f);
+    fclose(f);
+    TokenRefreshGate gate(path);
+    bool d = gate.refresh_due(now);
+    unlink(path.c_str());
+    rmdir(dir);
+    return d;
+}
+
+static std::string login(time_t exp) {
+    return auth_json("{\"exp\":" + std::to_string(exp) + "}", "2026-11-24T18:45:34Z");
+}
+
+// Due once the access token has less than 10 minutes left.
+static void due_ten_minutes_before_expiry(void **) {
+    time_t now = kLastRefresh + 3600;
+    assert_false(due(login(now + 600), now));
+    assert_true(due(login(now + 599), now));
+    assert_true(due(login(now - 1), now));
+}
+
+// Due once the last refresh is more than a week old.
+static void due_a_week_after_the_last_refresh(void **) {
+    time_t far = kLastRefresh + 10 * kWeek;
+    assert_false(due(login(far), kLastRefresh + kWeek));
+    assert_true(due(login(far), kLastRefresh + kWeek + 1));
+}
+
+static void api_key_login_is_never_due(void **) {
+    assert_false(due("{\"OPENAI_API_KEY\":\"sk-x\"}", kLastRefresh + 100 * kWeek));
+}
+
+static void no_auth_file_is_never_due(void **) {
+    TokenRefreshGate gate("/nonexistent/auth.json");
+    assert_false(gate.refresh_due(kLastRefresh));
+}
+
+// An exp no time_t holds is unreadable (so the login counts as expired),
+// not a conversion past the type's range.
+static void huge_expiry_counts_as_expired(void **) {
+    time_t exp = 1, last = 1;
+    assert_true(token_login_times(auth_json("{\"exp\":1e30}", "2026-11-24T18:45:34Z"), exp, last));
+    assert_int_equal(exp, 0);
+    assert_true(token_login_times(auth_json("{\"exp\":-1e300}", "2026-11-24T18:45:34Z"), exp, last));
+    assert_int_equal(exp, 0);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_expiry_and_last_refresh),
         cmocka_unit_test(api_key_login_is_not_a_token_login),
         cmocka_unit_test(unreadable_token_counts_as_expired),
+        cmocka_unit_test(due_ten_minutes_before_expiry),
+        cmocka_unit_test(due_a_week_after_the_last_refresh),
+        cmocka_unit_test(api_key_login_is_never_due),
+        cmocka_unit_test(no_auth_file_is_never_due),
+        cmocka_unit_test(huge_expiry_counts_as_expired),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
