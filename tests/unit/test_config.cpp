@@ -14,18 +14,49 @@ static const char *lookup(const char *name, void *ctx) {
 
 static bool load(Env env, Config &c, std::string &err) { return config_load(lookup, &env, c, err); }
 
+// Every default of README's configuration table, in its order. An empty
+// string is a default resolved later (beside the binary, by uid, by codex).
 static void defaults_match_the_documented_ones(void **) {
     Config c;
     std::string err;
     assert_true(load({}, c, err));
-    assert_int_equal(c.port, 4017);
     assert_str_equal(c.host, "127.0.0.1");
+    assert_int_equal(c.port, 4017);
+    assert_true(c.api_key.empty());
     assert_str_equal(c.codex_bin, "codex");
+    assert_true(c.codex_model.empty());
+    assert_true(c.models.empty());
+    assert_true(c.model_map.empty());
+    assert_str_equal(c.unknown_model, "default");
+    assert_true(c.codex_home.empty());
     assert_int_equal(c.timeout_ms, 180000);
     assert_int_equal(c.max_body_bytes, 2097152);
+    assert_int_equal(c.max_header_bytes, 16384);
+    assert_int_equal(c.header_timeout_ms, 10000);
+    assert_int_equal(c.body_timeout_ms, 30000);
+    assert_int_equal(c.idle_timeout_ms, 15000);
+    assert_int_equal(c.max_connections, 256);
     assert_int_equal(c.max_concurrency, 1);
+    assert_int_equal(c.max_queue, 32);
     assert_str_equal(c.workdir, "/tmp/codex-work");
-    assert_true(c.api_key.empty());
+    assert_int_equal(c.shutdown_grace_ms, 30000);
+    assert_int_equal(c.sse_keepalive_ms, 15000);
+    assert_true(c.pass_env.empty());
+    assert_true(c.executor_path.empty());
+    assert_true(c.api_key_file.empty());
+    assert_true(c.credentials_dir.empty());
+    assert_false(c.allow_unauthenticated);
+    assert_true(c.listen.empty());
+    assert_int_equal(c.socket_mode, 0660);
+    assert_true(c.socket_group.empty());
+    assert_str_equal(c.user, "codex-proxy");
+    assert_true(c.state_dir.empty());
+    assert_int_equal(c.rlimit_nofile, 4096);
+    assert_int_equal(c.rlimit_fsize_mb, 1024);
+    assert_int_equal(c.rlimit_cpu_seconds, 900);
+    assert_true(c.landlock);
+    assert_int_equal(c.responses_max_mb, 256);
+    assert_int_equal(c.responses_max_age_hours, 720);
 }
 
 static void every_setting_is_read(void **) {
