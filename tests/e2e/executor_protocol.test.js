@@ -6,7 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startProxy, post, assertErrorEnvelope } = require('./harness');
+const { startProxy, post, assertErrorEnvelope, waitFor } = require('./harness');
 
 function fakeExecutor() {
   const f = process.env.CODEX_PROXY_FAKE_EXECUTOR;
@@ -67,3 +67,19 @@ for (const [behaviour, violation] of [
     assert.equal((await next.r.json()).choices[0].message.content, 'fake answer');
   });
 }
+
+test('/healthz is 503 degraded while no executor is up', async () => {
+  const q = await startProxy({
+    CODEX_PROXY_EXECUTOR: fakeExecutor(), CODEX_PROXY_PASS_ENV: 'FAKE_EXECUTOR_MODE', FAKE_EXECUTOR_MODE: 'exit',
+  }, { waitIdle: false });
+  try {
+    await waitFor('an executor to exit', () => /msg="executor exited"/.test(q.log()));
+    const r = await fetch(`${q.url}/healthz`);
+    assert.equal(r.status, 503);
+    const h = await r.json();
+    assert.equal(h.status, 'degraded');
+    assert.equal(h.executors.idle + h.executors.busy, 0);
+  } finally {
+    assert.equal((await q.stop()).code, 0, q.log());
+  }
+});

@@ -161,7 +161,8 @@ async function startProxy(env = {}, opts = {}) {
       return r;
     },
   };
-  await p.waitIdle(Number(env.CODEX_PROXY_MAX_CONCURRENCY || 1));
+  // opts.waitIdle false: for a proxy whose executors never come up.
+  if (opts.waitIdle !== false) await p.waitIdle(Number(env.CODEX_PROXY_MAX_CONCURRENCY || 1));
   return p;
 }
 

@@ -4,7 +4,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startProxy, post, assertErrorEnvelope } = require('./harness');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startProxy, startMockModelServer, writeCodexHome, post, assertErrorEnvelope } = require('./harness');
 
 let p;
 before(async () => {
@@ -56,6 +58,54 @@ test('under the default policy an unknown model runs CODEX_MODEL', async () => {
     const r = await post(q, '/v1/chat/completions', chat('gpt-4o-2024-08-06'));
     assert.equal((await r.json()).model, 'gpt-4o-2024-08-06');
     assert.equal(q.mock.requests.at(-1).body.model, 'gpt-5.1-codex-max');
+  } finally {
+    assert.equal((await q.stop()).code, 0);
+  }
+});
+
+// Without CODEX_MODEL the default is listed as `codex`, and that name runs
+// it under reject too: what the listing offers, the proxy serves.
+test('under reject without CODEX_MODEL, the listed codex runs the default model; other names are 404', async () => {
+  const q = await startProxy({ CODEX_PROXY_UNKNOWN_MODEL: 'reject' });
+  try {
+    q.mock.script = () => ({ text: 'ok' });
+    const list = await (await fetch(`${q.url}/v1/models`)).json();
+    assert.deepEqual(list.data.map((m) => m.id), ['codex']);
+    for (const m of list.data) assert.equal((await fetch(`${q.url}/v1/models/${m.id}`)).status, 200);
+    const r = await post(q, '/v1/chat/completions', chat('codex'));
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).model, 'codex');
+    assert.equal(q.mock.requests.at(-1).body.model, 'gpt-5.5', 'the catalog\'s first entry');
+    assert.equal((await post(q, '/v1/chat/completions', chat('gpt-4.1'))).status, 404);
+  } finally {
+    assert.equal((await q.stop()).code, 0);
+  }
+});
+
+test('under the default policy without CODEX_MODEL an unknown model runs the model of config.toml', async () => {
+  const mock = await startMockModelServer();
+  const codexHome = writeCodexHome(mock.port);
+  const config = path.join(codexHome, 'config.toml');
+  fs.writeFileSync(config, `model = "gpt-5.1-codex-mini"\n${fs.readFileSync(config, 'utf8')}`);
+  const q = await startProxy({}, { mock, codexHome });
+  try {
+    mock.script = () => ({ text: 'ok' });
+    const r = await post(q, '/v1/chat/completions', chat('gpt-4o-2024-08-06'));
+    assert.equal((await r.json()).model, 'gpt-4o-2024-08-06');
+    assert.equal(mock.requests.at(-1).body.model, 'gpt-5.1-codex-mini');
+  } finally {
+    assert.equal((await q.stop()).code, 0);
+    await mock.close();
+  }
+});
+
+test('under the default policy without CODEX_MODEL or a config.toml model, gpt-5.5 runs', async () => {
+  const q = await startProxy({});
+  try {
+    q.mock.script = () => ({ text: 'ok' });
+    const r = await post(q, '/v1/chat/completions', chat('gpt-4o-2024-08-06'));
+    assert.equal(r.status, 200);
+    assert.equal(q.mock.requests.at(-1).body.model, 'gpt-5.5');
   } finally {
     assert.equal((await q.stop()).code, 0);
   }
