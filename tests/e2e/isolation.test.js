@@ -39,7 +39,7 @@ exec ${CODEX()} "$@"
   p = await startProxy({
     CODEX_BIN: wrapper, CODEX_PROXY_RLIMIT_NOFILE: '2048', CODEX_PROXY_RLIMIT_CPU_SECONDS: '321', CODEX_PROXY_API_KEY: 'sk-isolation-secret-key',
     // The proxy's own settings are never passed, even when named.
-    CODEX_PROXY_PASS_ENV: 'EXTRA_ALLOWED,CODEX_PROXY_API_KEY,CODEX_PROXY_TIMEOUT_MS',
+    CODEX_PROXY_PASS_ENV: 'EXTRA_ALLOWED,CODEX_PROXY_API_KEY,CODEX_PROXY_TIMEOUT_MS', CODEX_PROXY_TIMEOUT_MS: '170000',
     EXTRA_ALLOWED: 'yes', NOT_ALLOWED: 'no', LANG: 'C.UTF-8',
   });
   record = path.join(p.privateHome, 'seen');

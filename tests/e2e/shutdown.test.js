@@ -48,28 +48,33 @@ test('past the grace the job is cancelled with a 503 and the proxy exits 0', asy
 // 100 Continue says so) before the drain starts; its body after.
 test('/healthz answers 200 ok while serving, 503 draining during the drain', async () => {
   const p = await startProxy({ CODEX_PROXY_SHUTDOWN_GRACE_MS: '5000' });
-  const ok = await fetch(`${p.url}/healthz`);
-  assert.equal(ok.status, 200);
-  assert.equal((await ok.json()).status, 'ok');
-  p.mock.script = () => ({ stall: true });
-  const pending = post(p, '/v1/chat/completions', chat);
-  await waitFor('codex to run', () => p.codexPids().length === 1);
   const sock = net.connect(p.port, '127.0.0.1');
-  let got = '';
-  sock.on('data', (d) => { got += d; });
-  const closed = new Promise((r) => sock.on('close', r));
-  sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n');
-  await waitFor('100 Continue', () => got.includes('100 Continue'));
-  p.proc.kill('SIGTERM');
-  await waitFor('the proxy to start draining', () => /msg="shutting down"/.test(p.log()));
-  sock.write('x');
-  await closed;
-  const answer = got.slice(got.indexOf('\r\n\r\n') + 4);
-  assert.match(answer, /^HTTP\/1\.1 503 /);
-  assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).status, 'draining');
-  const r = await pending;
-  assert.equal(r.status, 503);
-  assert.deepEqual(await p.stop(), { code: 0, signal: null }, p.log());
+  let exit;
+  try {
+    const ok = await fetch(`${p.url}/healthz`);
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).status, 'ok');
+    p.mock.script = () => ({ stall: true });
+    const pending = post(p, '/v1/chat/completions', chat);
+    await waitFor('codex to run', () => p.codexPids().length === 1);
+    let got = '';
+    sock.on('data', (d) => { got += d; });
+    const closed = new Promise((r) => sock.on('close', r));
+    sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n');
+    await waitFor('100 Continue', () => got.includes('100 Continue'));
+    p.proc.kill('SIGTERM');
+    await waitFor('the proxy to start draining', () => /msg="shutting down"/.test(p.log()));
+    sock.write('x');
+    await closed;
+    const answer = got.slice(got.indexOf('\r\n\r\n') + 4);
+    assert.match(answer, /^HTTP\/1\.1 503 /);
+    assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).status, 'draining');
+    assert.equal((await pending).status, 503);
+  } finally {
+    sock.destroy();
+    exit = await p.stop();
+  }
+  assert.deepEqual(exit, { code: 0, signal: null }, p.log());
 });
 
 test('SIGINT on an idle proxy exits 0 at once', async () => {
