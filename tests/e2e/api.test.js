@@ -189,6 +189,33 @@ test('bad requests are 400 with the parameter named', async () => {
   assert.equal(p.mock.requests.length, before, 'no codex run for a bad request');
 });
 
+// codex exits on invalid UTF-8 (a 502 before), and a NUL cut names and texts.
+test('invalid UTF-8, a NUL or an empty input is a 400 naming the field, without a codex run', async () => {
+  const raw = (route, bytes) => fetch(`${p.url}${route}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: bytes,
+  });
+  const bad = Buffer.from([0xff, 0xfe]);
+  const cases = [
+    ['/v1/chat/completions', Buffer.concat([Buffer.from('{"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":"x'),
+      bad, Buffer.from('"}]}')]), 'messages[1].content'],
+    ['/v1/responses', Buffer.concat([Buffer.from('{"model":"m","input":"x","instructions":"'), bad, Buffer.from('"}')]), 'instructions'],
+    ['/v1/responses', Buffer.concat([Buffer.from('{"model":"m","input":[{"type":"function_call_output","call_id":"c","output":"'), bad,
+      Buffer.from('"}]}')]), 'input[0].output'],
+    ['/v1/chat/completions', Buffer.from('{"model":"gpt\\u0000-5.5","messages":[{"role":"user","content":"x"}]}'), 'model'],
+    ['/v1/chat/completions', Buffer.from('{"model":"m","messages":[{"role":"user","content":"before\\u0000after"}]}'), 'messages[0].content'],
+    ['/v1/responses', Buffer.from('{"model":"m","input":""}'), 'input'],
+  ];
+  const before = p.mock.requests.length;
+  for (const [route, body, param] of cases) {
+    const r = await raw(route, body);
+    assert.equal(r.status, 400, body.toString('latin1'));
+    const e = await r.json();
+    assertErrorEnvelope(e, 'invalid_value');
+    assert.equal(e.error.param, param);
+  }
+  assert.equal(p.mock.requests.length, before, 'no codex run for a bad request');
+});
+
 test('a prompt over codex input limit is 400 before codex runs; a 1.5 MiB one is fine', async () => {
   const before = p.mock.requests.length;
   let r = await post(p, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(1048577) }] }, auth);
