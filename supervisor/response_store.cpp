@@ -133,8 +133,9 @@ void ResponseStore::forget(const std::string &id) {
 
 void ResponseStore::remove(const std::string &id) {
     if (!entries_.count(id)) return;
+    std::string path = dir_ + "/" + id + ".json";  // id may be the key forget() erases
     forget(id);
-    unlink((dir_ + "/" + id + ".json").c_str());
+    unlink(path.c_str());
 }
 
 void ResponseStore::evict(int64_t now) {
