@@ -1,5 +1,8 @@
 #include "common/config.h"
 
+#include <arpa/inet.h>
+#include <grp.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -123,9 +126,30 @@ bool parse_octal_mode(const char *name, const char *v, uint32_t &out, std::strin
     return true;
 }
 
+bool is_ip_literal(const std::string &host) {
+    unsigned char buf[16];
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// A group name the system knows, or a number.
+bool is_group(const std::string &g) {
+    if (getgrnam(g.c_str())) return true;
+    uint32_t n;
+    return parse_uint(g.c_str(), 0, 0xfffffffe, n);
+}
+
 bool validate(const Config &cfg, std::string &error) {
     if (!cfg.listen.empty() && (cfg.listen.rfind("unix:/", 0) != 0 || cfg.listen.size() > 100)) {
         error = "CODEX_PROXY_LISTEN: expected unix:/absolute/path (at most 100 characters)";
+        return false;
+    }
+    if (!is_ip_literal(cfg.host)) {
+        error = "HOST: expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1 (not a host name), got '" +
+                cfg.host + "'";
+        return false;
+    }
+    if (!cfg.socket_group.empty() && !is_group(cfg.socket_group)) {
+        error = "CODEX_PROXY_SOCKET_GROUP: no group named '" + cfg.socket_group + "'";
         return false;
     }
     return true;

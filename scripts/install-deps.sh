@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjson-dev libsodium-dev
-          libcmocka-dev strace
+          libcmocka-dev libtomlplusplus-dev strace
           # the Docker Compose test: podman with runc, a debootstrap'd base image
           podman podman-compose runc netavark aardvark-dns debootstrap curl)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

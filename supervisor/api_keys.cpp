@@ -17,7 +17,7 @@ bool ApiKeys::check_key(std::string_view key) const {
     return matched != 0;
 }
 
-bool ApiKeys::check_authorization(std::string_view v) const {
+bool ApiKeys::bearer_token(std::string_view v, std::string_view &key) {
     static constexpr std::string_view kScheme = "bearer ";
     if (v.size() < kScheme.size()) return false;
     for (size_t i = 0; i < kScheme.size(); i++) {
@@ -28,5 +28,25 @@ bool ApiKeys::check_authorization(std::string_view v) const {
     v.remove_prefix(kScheme.size());
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return !v.empty() && check_key(v);
+    key = v;
+    return !v.empty();
+}
+
+bool ApiKeys::check_authorization(std::string_view v) const {
+    std::string_view key;
+    return bearer_token(v, key) && check_key(key);
+}
+
+std::string ApiKeys::tenant(std::string_view authorization) const {
+    std::string_view key;
+    if (!enabled() || !bearer_token(authorization, key)) return "";
+    Hash h = hash(key);
+    static constexpr std::string_view kPurpose = "codex-proxy stored responses owner";
+    unsigned char tag[16];
+    crypto_generichash(tag, sizeof tag, reinterpret_cast<const unsigned char *>(kPurpose.data()), kPurpose.size(),
+                       h.data(), h.size());
+    sodium_memzero(h.data(), h.size());
+    char hex[sizeof tag * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, tag, sizeof tag);
+    return hex;
 }

@@ -19,9 +19,14 @@ public:
     // Checks an Authorization header value ("Bearer <key>").
     bool check_authorization(std::string_view header_value) const;
     bool check_key(std::string_view key) const;
+    // Whose stored responses a request may reach: a tag derived from the
+    // hash of the key it presented (the hash itself never leaves memory),
+    // "" when no key is configured (one tenant). Call after the check.
+    std::string tenant(std::string_view authorization) const;
 
 private:
     using Hash = std::array<unsigned char, crypto_generichash_BYTES>;
     static Hash hash(std::string_view key);
+    static bool bearer_token(std::string_view header_value, std::string_view &key);
     std::vector<Hash> hashes_;
 };

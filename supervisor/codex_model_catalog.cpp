@@ -2,9 +2,17 @@
 
 #include <cjson/cJSON.h>
 
+// toml++ 3.3 asserts (abort) on some malformed input, e.g. "[[[", where a
+// release build goes on to report a parse error; a bad config.toml must not
+// stop a debug or sanitizer build either. (GCC has no __builtin_assume, so
+// the release "assume" is a no-op too: the error path is defined.)
+#define TOML_ASSERT(expr) static_assert(true)
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cstring>
 
+#include "common/log.h"
 #include "supervisor/json_util.h"
 
 namespace {
@@ -59,23 +67,19 @@ void add_unique(std::vector<std::string> &v, const std::string &s) {
 }  // namespace
 
 std::string codex_config_model(const std::string &toml) {
-    size_t pos = 0;
-    while (pos < toml.size()) {
-        size_t end = toml.find('\n', pos);
-        if (end == std::string::npos) end = toml.size();
-        std::string line = toml.substr(pos, end - pos);
-        pos = end + 1;
-        size_t b = line.find_first_not_of(" \t");
-        if (b == std::string::npos) continue;
-        if (line[b] == '[') break;  // keys after a table header are not top-level
-        if (line.compare(b, 5, "model") != 0) continue;
-        size_t eq = line.find_first_not_of(" \t", b + 5);
-        if (eq == std::string::npos || line[eq] != '=') continue;  // model_provider etc.
-        size_t q1 = line.find('"', eq);
-        size_t q2 = q1 == std::string::npos ? q1 : line.find('"', q1 + 1);
-        if (q2 != std::string::npos) return line.substr(q1 + 1, q2 - q1 - 1);
+    toml::parse_result parsed = toml::parse(std::string_view(toml));
+    if (!parsed) {
+        const toml::parse_error &e = parsed.error();
+        LogLine("supervisor", "warn", "config.toml does not parse; its model is not used")
+            .kv("line", static_cast<int64_t>(e.source().begin.line))
+            .kv("error", e.description())
+            .emit();
+        return "";
     }
-    return "";
+    // Only the top-level key: a `model` inside a table (a profile, a
+    // provider) is not the default.
+    const toml::value<std::string> *model = parsed.table().get_as<std::string>("model");
+    return model ? model->get() : "";
 }
 
 std::vector<std::string> codex_catalog_slugs(const ModelNames &names, const std::string &config_toml) {

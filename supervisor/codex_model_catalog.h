@@ -28,5 +28,6 @@ std::vector<std::string> codex_catalog_slugs(const ModelNames &names, const std:
 // The catalog JSON for those slugs.
 std::string codex_catalog_json(const std::vector<std::string> &slugs);
 
-// The top-level `model = "…"` of a config.toml text, or "".
+// The top-level `model` string of a config.toml text (any TOML string
+// form), or "": none there, or the text does not parse (logged).
 std::string codex_config_model(const std::string &config_toml);

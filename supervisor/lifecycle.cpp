@@ -7,8 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
-
 #include <vector>
 
 #include "common/log.h"
@@ -103,7 +104,10 @@ int socket_group(const std::string &name, gid_t &gid) {
 
 int listen_unix(App &app) {
     std::string path = app.cfg.listen.substr(strlen("unix:"));
-    gid_t gid = static_cast<gid_t>(-1);
+    // By default the run user's group, whoever binds it: bound as root, the
+    // socket would otherwise be root's group and the run user's could not
+    // connect.
+    gid_t gid = app.run_as.drop ? app.run_as.gid : static_cast<gid_t>(-1);
     int rc = socket_group(app.cfg.socket_group, gid);
     if (rc == 0) rc = clear_stale_socket(path);
     if (rc != 0) return rc;
@@ -114,7 +118,7 @@ int listen_unix(App &app) {
     mode_t old = umask(0177);
     rc = uv_pipe_bind(&app.listener.pipe, path.c_str());
     umask(old);
-    if (rc == 0 && chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) rc = uv_translate_sys_error(errno);
+    if (rc == 0 && lchown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) rc = uv_translate_sys_error(errno);
     if (rc == 0 && chmod(path.c_str(), app.cfg.socket_mode) != 0) rc = uv_translate_sys_error(errno);
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t *>(&app.listener.pipe), 511, on_connection);
     if (rc == 0) LogLine("supervisor", "info", "listening").kv("socket", path).emit();
@@ -159,6 +163,18 @@ bool lifecycle_listen(App &app) {
     return true;
 }
 
+void lifecycle_check_socket_removable(const App &app) {
+    if (!app.listener_is_unix) return;
+    std::string path = app.cfg.listen.substr(strlen("unix:"));
+    std::string dir = path.substr(0, std::max<size_t>(path.rfind('/'), 1));
+    if (access(dir.c_str(), W_OK | X_OK) != 0)
+        LogLine("supervisor", "warn",
+                "the socket's directory is not writable by the run user: the socket file stays after exit "
+                "(the next start replaces it)")
+            .kv("dir", dir)
+            .emit();
+}
+
 void lifecycle_watch_signals(App &app) {
     uv_timer_init(app.loop, &app.grace_timer);
     app.grace_timer.data = &app;
@@ -174,7 +190,8 @@ void lifecycle_begin_shutdown(App &app) {
     app.draining = true;
     LogLine("supervisor", "info", "shutting down").kv("grace_ms", app.cfg.shutdown_grace_ms).emit();
     uv_close(reinterpret_cast<uv_handle_t *>(&app.listener), nullptr);
-    if (app.listener_is_unix) unlink(app.cfg.listen.c_str() + strlen("unix:"));
+    if (app.listener_is_unix && unlink(app.cfg.listen.c_str() + strlen("unix:")) != 0)
+        LogLine("supervisor", "warn", "cannot remove the socket file").kv("error", strerror(errno)).emit();
     for (HttpConnection *c : std::vector<HttpConnection *>(app.connections.begin(), app.connections.end()))
         c->close_when_idle();
     uv_timer_start(&app.grace_timer, on_grace_over, app.cfg.shutdown_grace_ms, 0);

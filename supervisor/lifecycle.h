@@ -10,4 +10,7 @@
 // Binds the listener; false (logged) when the address cannot be used.
 bool lifecycle_listen(App &app);
 void lifecycle_watch_signals(App &app);
+// Once running as the run user: warns when the Unix socket could not be
+// removed at exit (its directory is not the run user's to change).
+void lifecycle_check_socket_removable(const App &app);
 void lifecycle_begin_shutdown(App &app);

@@ -160,6 +160,7 @@ int main(int argc, char **argv) {
     if (!app.responses.open(app.private_home.state + "/responses", uint64_t{app.cfg.responses_max_mb} << 20,
                             app.cfg.responses_max_age_hours * 3600u, error))
         LogLine("supervisor", "error", "stored responses unavailable").kv("error", error).emit();
+    lifecycle_check_socket_removable(app);
     if (app.run_as.drop)
         LogLine("supervisor", "info", "dropped privileges").kv("user", app.cfg.user).kv("uid", app.run_as.uid).kv("gid", app.run_as.gid).emit();
     uv_run(&loop, UV_RUN_DEFAULT);

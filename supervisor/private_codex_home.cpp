@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fnmatch.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 namespace {
 
 constexpr const char *kStampName = "codex-home.seeded";
+constexpr const char *kLockName = ".codex-proxyd.lock";
 constexpr size_t kMaxSeedFile = 16u << 20;
 
 bool make_private_dir(const std::string &d, uid_t uid, gid_t gid, std::string &error) {
@@ -32,6 +35,33 @@ bool make_private_dir(const std::string &d, uid_t uid, gid_t gid, std::string &e
         return false;
     }
     chmod(d.c_str(), 0700);
+    return true;
+}
+
+// Before any chown: a second proxy must not take the first one's directory.
+bool lock_state_dir(PrivateCodexHome &h, std::string &error) {
+    if (mkdir(h.state.c_str(), 0700) != 0 && errno != EEXIST) {
+        error = "cannot create " + h.state + ": " + strerror(errno);
+        return false;
+    }
+    UniqueFd dir(open(h.state.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid()) {
+        error = h.state + " is not a directory (a symbolic link is refused): " + strerror(errno);
+        return false;
+    }
+    h.lock.reset(openat(dir.get(), kLockName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!h.lock.valid()) {
+        error = "cannot open " + h.state + "/" + kLockName + ": " + strerror(errno);
+        return false;
+    }
+    if (flock(h.lock.get(), LOCK_EX | LOCK_NB) != 0) {
+        error = "another codex-proxyd is using " + h.state + " (each proxy needs its own CODEX_PROXY_STATE_DIR)";
+        return false;
+    }
+    if (geteuid() == 0 && fchown(h.lock.get(), h.uid, h.gid) != 0) {
+        error = "cannot hand " + h.state + "/" + kLockName + " to the run user: " + strerror(errno);
+        return false;
+    }
     return true;
 }
 
@@ -127,6 +157,7 @@ std::vector<std::string> private_home_sync(PrivateCodexHome &h) {
 
 bool private_home_prepare(PrivateCodexHome &h, std::string &error) {
     h.dir = h.state + "/codex-home";
+    if (!lock_state_dir(h, error)) return false;
     if (!make_private_dir(h.state, h.uid, h.gid, error) || !make_private_dir(h.dir, h.uid, h.gid, error)) return false;
     if (h.source == h.dir || h.source.rfind(h.dir + "/", 0) == 0) {
         error = "CODEX_HOME may not lie inside CODEX_PROXY_STATE_DIR/codex-home";

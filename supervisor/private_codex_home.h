@@ -15,11 +15,18 @@
 //    `codex login`): what was seeded is remembered by content hash in the
 //    state directory, so a source that did not change never overwrites a
 //    refreshed token.
+//
+// The state directory is one proxy's alone: it is locked (flock on
+// .codex-proxyd.lock inside it) before anything in it is touched, so a
+// second proxy configured with, or defaulting to, the same directory refuses
+// to start instead of handing the first one's private home to its own user.
 #pragma once
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
+
+#include "common/unique_fd.h"
 
 struct SeededFile {
     std::string name;
@@ -36,10 +43,11 @@ struct PrivateCodexHome {
     uid_t uid = 0;
     gid_t gid = 0;
     std::vector<SeededFile> seeded;
+    UniqueFd lock;  // held for the supervisor's life
 };
 
-// Creates the state directory and the private home (0700, owned by uid:gid)
-// and seeds it. error names what failed.
+// Creates and locks the state directory, creates the private home (0700,
+// owned by uid:gid) and seeds it. error names what failed.
 bool private_home_prepare(PrivateCodexHome &h, std::string &error);
 // Copies in what changed in the source since it was last seeded; returns
 // the names re-seeded. Cheap when nothing changed (a stat per file).

@@ -90,7 +90,9 @@ bool ResponseStore::open(const std::string &dir, uint64_t max_bytes, uint32_t ma
 bool ResponseStore::load(const std::string &id, std::string &text) const {
     if (!small_file_read(dir_ + "/" + id + ".json", text, kMaxResponseFile, true)) return false;
     JsonDoc doc(text);
-    return cJSON_IsArray(json_get(doc.root, "conversation")) && cJSON_IsObject(json_get(doc.root, "items"));
+    const cJSON *client = json_get(doc.root, "client_items");
+    return cJSON_IsString(json_get(doc.root, "owner")) && cJSON_IsArray(json_get(doc.root, "conversation")) &&
+           cJSON_IsObject(json_get(doc.root, "items")) && (!client || cJSON_IsObject(client));
 }
 
 void ResponseStore::index(const std::string &id, const std::string &text, uint64_t bytes, int64_t created_ns) {
@@ -98,21 +100,42 @@ void ResponseStore::index(const std::string &id, const std::string &text, uint64
     e.created_ns = created_ns;
     e.bytes = bytes;
     JsonDoc doc(text);
+    e.owner = json_get(doc.root, "owner")->valuestring;
     for (const cJSON *it = json_get(doc.root, "items")->child; it; it = it->next) {
         e.item_ids.push_back(it->string);
         item_owner_[it->string] = id;
+    }
+    const cJSON *client = json_get(doc.root, "client_items");
+    for (const cJSON *it = client ? client->child : nullptr; it; it = it->next) {
+        e.client_item_ids.push_back(it->string);
+        client_item_owner_[ClientKey{e.owner, it->string}] = id;
     }
     total_bytes_ += bytes;
     entries_[id] = std::move(e);
 }
 
-void ResponseStore::remove(const std::string &id) {
+// Drops id from the index, leaving its file; a later response that took
+// over one of its client ids keeps it.
+void ResponseStore::forget(const std::string &id) {
     auto it = entries_.find(id);
     if (it == entries_.end()) return;
-    for (const auto &item : it->second.item_ids) item_owner_.erase(item);
+    for (const auto &item : it->second.item_ids) {
+        auto owner = item_owner_.find(item);
+        if (owner != item_owner_.end() && owner->second == id) item_owner_.erase(owner);
+    }
+    for (const auto &item : it->second.client_item_ids) {
+        auto owner = client_item_owner_.find(ClientKey{it->second.owner, item});
+        if (owner != client_item_owner_.end() && owner->second == id) client_item_owner_.erase(owner);
+    }
     total_bytes_ -= it->second.bytes;
-    unlink((dir_ + "/" + id + ".json").c_str());
     entries_.erase(it);
+}
+
+void ResponseStore::remove(const std::string &id) {
+    if (!entries_.count(id)) return;
+    std::string path = dir_ + "/" + id + ".json";  // id may be the key forget() erases
+    forget(id);
+    unlink(path.c_str());
 }
 
 void ResponseStore::evict(int64_t now) {
@@ -126,27 +149,40 @@ void ResponseStore::evict(int64_t now) {
     }
 }
 
-bool ResponseStore::put(const std::string &id, const std::vector<Turn> &conversation, const std::vector<Item> &items) {
+bool ResponseStore::put(const std::string &owner, const std::string &id, const std::vector<Turn> &conversation,
+                        const std::vector<Item> &items, const std::vector<Item> &client_items) {
     if (!is_open() || !response_store_id_ok(id)) return false;
     cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "owner", owner.c_str());
     cJSON *conv = cJSON_AddArrayToObject(root, "conversation");
     for (const auto &t : conversation) cJSON_AddItemToArray(conv, turn_to_json(t));
     cJSON *its = cJSON_AddObjectToObject(root, "items");
     for (const auto &i : items) cJSON_AddItemToObject(its, i.id.c_str(), turn_to_json(i.turn));
+    cJSON *client = cJSON_AddObjectToObject(root, "client_items");
+    for (const auto &i : client_items) cJSON_AddItemToObject(client, i.id.c_str(), turn_to_json(i.turn));
     std::string text = json_take(root);
+    // A response stored again under its id replaces the old one: it leaves
+    // the index before the file is replaced, never after (which would unlink
+    // the new file).
+    forget(id);
     if (!small_file_replace(dir_ + "/" + id + ".json", text)) {
         LogLine("supervisor", "error", "cannot store a response").kv("error", strerror(errno)).emit();
+        unlink((dir_ + "/" + id + ".json").c_str());  // not left unaccounted for
         return false;
     }
-    remove(id);  // replaced, if it was there
     index(id, text, text.size(), now_ns());
     evict(now_ns());
     return true;
 }
 
-bool ResponseStore::conversation(const std::string &id, std::vector<Turn> &out) const {
+const ResponseStore::Entry *ResponseStore::owned(const std::string &owner, const std::string &id) const {
+    auto it = entries_.find(id);
+    return it != entries_.end() && it->second.owner == owner ? &it->second : nullptr;
+}
+
+bool ResponseStore::conversation(const std::string &owner, const std::string &id, std::vector<Turn> &out) const {
     std::string text;
-    if (!entries_.count(id) || !load(id, text)) return false;
+    if (!owned(owner, id) || !load(id, text)) return false;
     JsonDoc doc(text);
     for (const cJSON *t = json_get(doc.root, "conversation")->child; t; t = t->next) {
         Turn turn;
@@ -156,10 +192,20 @@ bool ResponseStore::conversation(const std::string &id, std::vector<Turn> &out) 
     return true;
 }
 
-bool ResponseStore::item(const std::string &item_id, Turn &out) const {
-    auto owner = item_owner_.find(item_id);
+bool ResponseStore::item_in(const std::string &response_id, const char *field, const std::string &item_id,
+                            Turn &out) const {
     std::string text;
-    if (owner == item_owner_.end() || !load(owner->second, text)) return false;
+    if (!load(response_id, text)) return false;
     JsonDoc doc(text);
-    return turn_from_json(json_get(json_get(doc.root, "items"), item_id.c_str()), out);
+    return turn_from_json(json_get(json_get(doc.root, field), item_id.c_str()), out);
+}
+
+// What the proxy minted wins; the tenant's own client ids come second.
+bool ResponseStore::item(const std::string &owner, const std::string &item_id, Turn &out) const {
+    auto minted = item_owner_.find(item_id);
+    if (minted != item_owner_.end() && owned(owner, minted->second))
+        return item_in(minted->second, "items", item_id, out);
+    auto client = client_item_owner_.find(ClientKey{owner, item_id});
+    return client != client_item_owner_.end() && owned(owner, client->second) &&
+           item_in(client->second, "client_items", item_id, out);
 }

@@ -29,10 +29,12 @@ Turn assistant_call_turn(const ToolCall &call) {
 }
 const char *const kRoles[] = {"system", "developer", "user", "assistant"};
 
-bool resolve_reference(const cJSON *item, const std::string &at, const ResponseStore *store, Turn &t, ApiError &err) {
+// Another tenant's item is not found, as an unknown one.
+bool resolve_reference(const cJSON *item, const std::string &at, const ResponseStore *store, const std::string &owner,
+                       Turn &t, ApiError &err) {
     const cJSON *id = json_get(item, "id");
     std::string ref = cJSON_IsString(id) ? id->valuestring : "";
-    if (store && !ref.empty() && store->item(ref, t)) return true;
+    if (store && !ref.empty() && store->item(owner, ref, t)) return true;
     err = api_error_invalid("Item with id '" + ref.substr(0, 64) + "' not found.", at + ".id", "item_not_found");
     return false;
 }
@@ -63,12 +65,12 @@ bool parse_function_call_output(const cJSON *item, const std::string &at, Turn &
     return content_text(json_get(item, "output"), kInputParts, at + ".output", t.content, err);
 }
 
-bool parse_item(const cJSON *item, int i, const ResponseStore *store, Turn &t, std::vector<ipc::ImageFile> *images,
-                ApiError &err) {
+bool parse_item(const cJSON *item, int i, const ResponseStore *store, const std::string &owner, Turn &t,
+                std::vector<ipc::ImageFile> *images, ApiError &err) {
     std::string at = "input[" + std::to_string(i) + "]";
     const cJSON *type = json_get(item, "type");
     if (cJSON_IsString(type) && strcmp(type->valuestring, "item_reference") == 0)
-        return resolve_reference(item, at, store, t, err);
+        return resolve_reference(item, at, store, owner, t, err);
     if (cJSON_IsString(type) && strcmp(type->valuestring, "function_call") == 0)
         return parse_function_call(item, at, t, err);
     if (cJSON_IsString(type) && strcmp(type->valuestring, "function_call_output") == 0)
@@ -110,14 +112,15 @@ bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest
     int i = 0;
     for (const cJSON *item = input->child; item; item = item->next, i++) {
         Turn t;
-        if (!cJSON_IsObject(item) || !parse_item(item, i, store, t, &out.images, err)) {
+        if (!cJSON_IsObject(item) || !parse_item(item, i, store, out.owner, t, &out.images, err)) {
             if (!cJSON_IsObject(item))
                 err = api_error_invalid("'input[" + std::to_string(i) + "]' must be an object.",
                                         "input[" + std::to_string(i) + "]", "invalid_type");
             return false;
         }
         // A message that carries its own id can be referred to later too
-        // (a reference's item is stored already).
+        // (a reference's item is stored already), in the tenant's own
+        // namespace of client ids: never in place of an item the proxy made.
         const cJSON *type = json_get(item, "type"), *id = json_get(item, "id");
         bool reference = cJSON_IsString(type) && strcmp(type->valuestring, "item_reference") == 0;
         if (!reference && cJSON_IsString(id) && response_store_id_ok(id->valuestring))
@@ -163,7 +166,7 @@ bool parse_state(const cJSON *root, const ResponseStore *store, ResponsesRequest
     const cJSON *prev = json_get(root, "previous_response_id");
     if (!prev || cJSON_IsNull(prev)) return true;
     std::string id = cJSON_IsString(prev) ? prev->valuestring : "";
-    if (store && !id.empty() && store->conversation(id, out.history)) return true;
+    if (store && !id.empty() && store->conversation(out.owner, id, out.history)) return true;
     err = api_error_invalid("Previous response with id '" + id.substr(0, 64) + "' not found.", "previous_response_id",
                             "previous_response_not_found");
     return false;
@@ -183,7 +186,7 @@ public:
           model_(std::move(model)), instructions_(req.instructions), has_instructions_(req.has_instructions),
           parallel_(req.spec.parallel_tool_calls), echo_tools_(req.echo_tools), echo_tool_choice_(req.echo_tool_choice),
           echo_text_(req.echo_text), echo_metadata_(req.echo_metadata), store_(req.store ? store : nullptr),
-          conversation_(req.history), items_(req.input_items) {
+          owner_(req.owner), conversation_(req.history), client_items_(req.input_items) {
         conversation_.insert(conversation_.end(), req.input.begin(), req.input.end());
     }
 
@@ -196,7 +199,7 @@ public:
             conversation_.push_back(t);
             items_.push_back(ResponseStore::Item{it.id, t});
         }
-        store_->put(id_, conversation_, items_);
+        store_->put(owner_, id_, conversation_, items_, client_items_);
     }
 
     std::string stream_open() override {
@@ -354,8 +357,9 @@ private:
     bool item_open_ = false;
     int seq_ = 0;
     ResponseStore *store_;
+    std::string owner_;
     std::vector<Turn> conversation_;
-    std::vector<ResponseStore::Item> items_;
+    std::vector<ResponseStore::Item> items_, client_items_;
 };
 
 cJSON *usage_json(const ipc::UsageMsg &u) {
@@ -412,7 +416,8 @@ std::vector<Turn> ResponsesRequest::turns() const {
 }
 
 bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out,
-                             ApiError &err) {
+                             ApiError &err, const std::string &owner) {
+    out.owner = owner;
     cJSON *root = nullptr;
     if (!parse_body_object(body, root, err)) return false;
     bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
@@ -428,7 +433,9 @@ void handle_responses(HttpConnection &c) {
     ResponsesRequest req;
     ApiError err;
     ResponseStore *store = c.app().responses.is_open() ? &c.app().responses : nullptr;
-    if (!responses_request_parse(c.request().body, store, req, err)) {
+    const std::string *auth = c.request().header("authorization");
+    std::string owner = c.app().keys.tenant(auth ? *auth : "");
+    if (!responses_request_parse(c.request().body, store, req, err, owner)) {
         c.respond_error(err);
         return;
     }

@@ -17,9 +17,10 @@ struct ResponsesRequest {
     bool has_instructions = false;
     std::string reasoning_effort;
     bool store = true;
+    std::string owner;          // the tenant (ApiKeys::tenant) whose stored state it may use
     std::vector<Turn> history;  // the stored conversation previous_response_id names
     std::vector<Turn> input;    // this request's input, item references resolved
-    std::vector<ResponseStore::Item> input_items;  // input items that carry an id
+    std::vector<ResponseStore::Item> input_items;  // input items that carry the client's own id
     AnswerSpec spec;
     std::vector<ipc::ImageFile> images;
     // Echoed in the response object as sent (JSON texts), as OpenAI does.
@@ -30,8 +31,8 @@ struct ResponsesRequest {
 };
 
 // store may be null: then item references and previous_response_id are
-// unknown ids.
+// unknown ids. owner: the tenant whose stored responses it may name.
 bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out,
-                             ApiError &err);
+                             ApiError &err, const std::string &owner = "");
 
 void handle_responses(HttpConnection &c);

@@ -6,6 +6,15 @@
 // with the same directory refuses to start instead of sweeping the first
 // one's jobs. What a crash left behind is removed here, before any executor
 // starts.
+//
+// Only a directory the proxy made is ever emptied: one it creates gets a
+// marker file (.codex-proxyd.workdir, created O_EXCL); an existing one is
+// taken only when it holds that marker, is empty (an operator's or a
+// volume's mount point; not a world-writable one), or is a private (0700)
+// directory of the run user with the lock file of an earlier version.
+// Anything else (/tmp, a home directory) is refused and left untouched. The
+// path must name the directory itself, without symbolic links anywhere in
+// it, and everything after the check goes through the directory's fd.
 #pragma once
 #include <sys/types.h>
 

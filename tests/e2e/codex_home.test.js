@@ -139,3 +139,26 @@ test('a token refreshed by one job is what every later job, on every executor, p
   assert.deepEqual(snapshot(home), before, 'the configured CODEX_HOME was not written');
   assert.equal(JSON.parse(fs.readFileSync(path.join(stateDir, 'codex-home', 'auth.json'))).tokens.refresh_token, 'rt-second');
 });
+
+test('a second proxy on the same state directory refuses to start and leaves the first one working', async () => {
+  const { PROXYD, baseEnv, tmpdir } = require('./harness');
+  const { spawnSync } = require('node:child_process');
+  const p = await startProxy({});
+  try {
+    const owner = () => { const st = fs.statSync(p.privateHome); return [st.uid, st.gid, st.mode]; };
+    const before = owner();
+    const r = spawnSync(PROXYD(), [], { encoding: 'utf8', timeout: 10000, env: { PATH: process.env.PATH, ...baseEnv(), PORT: '0',
+      CODEX_HOME: p.codexHome, CODEX_PROXY_STATE_DIR: p.stateDir, CODEX_PROXY_WORKDIR: path.join(tmpdir('codex-work-'), 'jobs'),
+      // As root, another run user: the state directory must not be handed to it.
+      ...(process.getuid() === 0 ? { CODEX_PROXY_USER: 'daemon' } : {}) } });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /another codex-proxyd is using \S+ \(each proxy needs its own CODEX_PROXY_STATE_DIR\)/);
+    assert.deepEqual(owner(), before);
+    p.mock.script = () => ({ text: 'still mine' });
+    const res = await post(p, '/v1/chat/completions', chat('x'));
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).choices[0].message.content, 'still mine');
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+  }
+});

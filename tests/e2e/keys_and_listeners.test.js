@@ -101,3 +101,22 @@ test('a Unix socket listener: its mode and group, stale files replaced, removed 
   }
   assert.ok(!fs.existsSync(sock), 'socket removed at exit');
 });
+
+test('a Unix socket bound as root belongs to the run user\'s group; one it cannot remove is said at start', async () => {
+  const dir = tmpdir('codex-sock-');  // stays root's (or ours): the run user cannot remove a file in it
+  const sock = path.join(dir, 'proxy.sock');
+  const p = await startProxy({ CODEX_PROXY_LISTEN: `unix:${sock}` });
+  const runUserGid = process.getuid() === 0 ? Number(spawnSync('id', ['-g', baseEnv().CODEX_PROXY_USER], { encoding: 'utf8' }).stdout) : process.getgid();
+  try {
+    const st = fs.statSync(sock);
+    assert.equal(st.gid, runUserGid);
+    assert.equal(st.mode & 0o777, 0o660);
+    if (process.getuid() === 0) assert.match(p.log(), /msg="the socket's directory is not writable by the run user/);
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+  }
+  if (process.getuid() === 0) {
+    assert.ok(fs.existsSync(sock), 'as said at start');
+    assert.match(p.log(), /msg="cannot remove the socket file"/);
+  }
+});

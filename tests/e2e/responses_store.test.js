@@ -4,6 +4,7 @@
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const { startProxy, startMockModelServer, post, assertErrorEnvelope, tmpdir } = require('./harness');
 
@@ -82,6 +83,70 @@ test('the store keeps within its byte bound, oldest first', async () => {
     const status = async (id) => (await post(p, '/v1/responses', { model: 'm', input: 'z', previous_response_id: id })).status;
     assert.equal(await status(ids[0]), 400, 'the oldest was evicted');
     assert.equal(await status(ids[3]), 200, 'the newest is kept');
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+  }
+});
+
+// Stored responses belong to the key that made them; a client's own item
+// ids never stand in for what the proxy returned.
+test('another key cannot read or continue a response, nor reach its items', async () => {
+  const dir = tmpdir('codex-keys-');
+  const file = path.join(dir, 'keys');
+  fs.writeFileSync(file, 'sk-tenant-a-000000001\nsk-tenant-b-000000002\n', { mode: 0o600 });
+  const a = { authorization: 'Bearer sk-tenant-a-000000001' };
+  const b = { authorization: 'Bearer sk-tenant-b-000000002' };
+  const p = await startProxy({ CODEX_PROXY_API_KEY_FILE: file });
+  try {
+    p.mock.script = () => ({ text: 'A secret answer.' });
+    const first = await (await post(p, '/v1/responses', { model: 'm', input: 'A private question' }, a)).json();
+    const msgId = first.output[0].id;
+    const seen = p.mock.requests.length;
+    let r = await post(p, '/v1/responses', { model: 'm', input: 'more', previous_response_id: first.id }, b);
+    assert.equal(r.status, 400);
+    let e = await r.json();
+    assertErrorEnvelope(e, 'previous_response_not_found');
+    r = await post(p, '/v1/responses', { model: 'm', input: [{ type: 'item_reference', id: msgId }] }, b);
+    assert.equal(r.status, 400);
+    e = await r.json();
+    assertErrorEnvelope(e, 'item_not_found');
+    assert.equal(p.mock.requests.length, seen, 'no codex run for another key');
+    // The owner still reaches both.
+    p.mock.script = () => ({ text: 'ok' });
+    r = await post(p, '/v1/responses', { model: 'm', previous_response_id: first.id,
+      input: [{ type: 'item_reference', id: msgId }, { role: 'user', content: 'again' }] }, a);
+    assert.equal(r.status, 200);
+    assert.deepEqual(transcript(p.mock).map((t) => [t.role, t.content]), [
+      ['user', 'A private question'], ['assistant', 'A secret answer.'], ['assistant', 'A secret answer.'], ['user', 'again']]);
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+  }
+});
+
+test('an input item carrying a minted msg_ id does not hijack what that id resolves to', async () => {
+  const p = await startProxy({});
+  try {
+    p.mock.script = () => ({ text: 'The real answer.' });
+    const first = await (await post(p, '/v1/responses', { model: 'm', input: 'q' })).json();
+    const msgId = first.output[0].id;
+    p.mock.script = () => ({ text: 'ok' });
+    // The same id on a client's own message, stored with its response.
+    let r = await post(p, '/v1/responses', { model: 'm',
+      input: [{ type: 'message', id: msgId, role: 'assistant', content: 'Injected text.' }, { role: 'user', content: 'x' }] });
+    assert.equal(r.status, 200);
+    await r.json();
+    r = await post(p, '/v1/responses', { model: 'm', input: [{ type: 'item_reference', id: msgId }, { role: 'user', content: 'y' }] });
+    assert.equal(r.status, 200);
+    await r.json();
+    assert.deepEqual(transcript(p.mock).map((t) => [t.role, t.content]), [['assistant', 'The real answer.'], ['user', 'y']]);
+    // A client's own id, never minted by the proxy, is still found later.
+    const own = 'msg_0123456789abcdef01234567';
+    r = await post(p, '/v1/responses', { model: 'm', input: [{ type: 'message', id: own, role: 'user', content: 'My own.' }] });
+    await r.json();
+    r = await post(p, '/v1/responses', { model: 'm', input: [{ type: 'item_reference', id: own }, { role: 'user', content: 'z' }] });
+    assert.equal(r.status, 200);
+    await r.json();
+    assert.deepEqual(transcript(p.mock).map((t) => [t.role, t.content]), [['user', 'My own.'], ['user', 'z']]);
   } finally {
     assert.equal((await p.stop()).code, 0);
   }

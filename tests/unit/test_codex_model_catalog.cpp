@@ -6,6 +6,33 @@
 #include "supervisor/json_util.h"
 #include "cmocka_cpp.h"
 
+static void config_model_in_every_string_form(void **) {
+    assert_str_equal(codex_config_model("model = \"gpt-5.1-codex\"\n"), "gpt-5.1-codex");
+    assert_str_equal(codex_config_model("model = 'gpt-5.1-codex-mini'\n"), "gpt-5.1-codex-mini");
+    assert_str_equal(codex_config_model("model = \"\"\"gpt-5.2\"\"\"\n"), "gpt-5.2");
+    assert_str_equal(codex_config_model("model = '''gpt-5.3'''\n"), "gpt-5.3");
+    assert_str_equal(codex_config_model("model = \"gpt-\\u0035\"\n"), "gpt-5");  // an escape
+}
+
+static void config_model_with_comments(void **) {
+    assert_str_equal(codex_config_model("# model = \"commented\"\nmodel = 'o4' # the default\n"), "o4");
+    assert_str_equal(codex_config_model("model = \"a#b\"\n"), "a#b");
+}
+
+static void config_model_inside_a_table_is_ignored(void **) {
+    assert_str_equal(codex_config_model("[profiles.fast]\nmodel = 'o3'\n"), "");
+    assert_str_equal(codex_config_model("profiles = { x = { model = 'o3' } }\n"), "");
+    assert_str_equal(codex_config_model("[p]\nmodel = 'o3'\n[q]\nx = 1\n"), "");
+    assert_str_equal(codex_config_model("model = 5\n"), "");  // not a string
+}
+
+static void malformed_config_is_no_model(void **) {
+    assert_str_equal(codex_config_model("model = \"unterminated\n"), "");
+    assert_str_equal(codex_config_model("model = 'a'\nmodel = 'b'\n"), "");  // a duplicate key
+    assert_str_equal(codex_config_model(std::string("model = 'x'\0\n", 13)), "");
+    assert_str_equal(codex_config_model("[[[\n"), "");
+}
+
 static void config_model_is_read_from_the_top_level_only(void **) {
     assert_str_equal(codex_config_model("model_provider = \"mock\"\nmodel = \"gpt-5.1-codex\"\n"), "gpt-5.1-codex");
     assert_str_equal(codex_config_model("[profiles.x]\nmodel = \"o3\"\n"), "");
@@ -40,6 +67,10 @@ static void every_entry_has_the_shell_disabled_and_the_proxy_instructions(void *
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_model_is_read_from_the_top_level_only),
+        cmocka_unit_test(config_model_in_every_string_form),
+        cmocka_unit_test(config_model_with_comments),
+        cmocka_unit_test(config_model_inside_a_table_is_ignored),
+        cmocka_unit_test(malformed_config_is_no_model),
         cmocka_unit_test(slugs_start_with_the_default_and_do_not_repeat),
         cmocka_unit_test(every_entry_has_the_shell_disabled_and_the_proxy_instructions),
     };

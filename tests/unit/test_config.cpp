@@ -136,6 +136,26 @@ static void flags_modes_and_listen_are_checked(void **) {
     assert_false(load({{"CODEX_PROXY_LISTEN", "unix:relative.sock"}}, d, err));
 }
 
+static void host_must_be_an_ip_address(void **) {
+    Config c;
+    std::string err;
+    for (const char *bad : {"localhost", "999.1.1.1", "127.0.0.1 ", "1.2.3", "::g"}) {
+        assert_false(load({{"HOST", bad}}, c, err));
+        assert_non_null(strstr(err.c_str(), "HOST:"));
+    }
+    for (const char *good : {"0.0.0.0", "127.0.0.2", "::", "::1", "fe80::1"}) assert_true(load({{"HOST", good}}, c, err));
+}
+
+static void socket_group_must_exist(void **) {
+    Config c;
+    std::string err;
+    assert_false(load({{"CODEX_PROXY_SOCKET_GROUP", "no-such-group-codex-proxy"}}, c, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_PROXY_SOCKET_GROUP"));
+    assert_false(load({{"CODEX_PROXY_SOCKET_GROUP", "-1"}}, c, err));
+    assert_true(load({{"CODEX_PROXY_SOCKET_GROUP", "root"}}, c, err));
+    assert_true(load({{"CODEX_PROXY_SOCKET_GROUP", "12345"}}, c, err));
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_match_the_documented_ones),
@@ -145,6 +165,8 @@ int main() {
         cmocka_unit_test(required_string_may_not_be_empty),
         cmocka_unit_test(pass_env_is_a_comma_list_of_names),
         cmocka_unit_test(flags_modes_and_listen_are_checked),
+        cmocka_unit_test(host_must_be_an_ip_address),
+        cmocka_unit_test(socket_group_must_exist),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -105,7 +105,7 @@ static void stored_history_and_references_resolve(void **) {
     std::string err;
     assert_true(store.open(std::string(dir) + "/r", 1 << 20, 3600, err));
     std::vector<Turn> conv = {{"user", "q1", "", "", ""}, {"assistant", "a1", "", "", ""}};
-    assert_true(store.put("resp_0123456789abcdef01234567", conv, {{"msg_aaaaaaaaaaaaaaaaaaaaaaaa", conv[1]}}));
+    assert_true(store.put("", "resp_0123456789abcdef01234567", conv, {{"msg_aaaaaaaaaaaaaaaaaaaaaaaa", conv[1]}}));
     ResponsesRequest r;
     ApiError e;
     assert_true(responses_request_parse(R"({"model":"m","instructions":"I","previous_response_id":"resp_0123456789abcdef01234567",
@@ -119,6 +119,14 @@ static void stored_history_and_references_resolve(void **) {
     assert_str_equal(t[3].content, "a1");
     assert_str_equal(t[4].content, "q2");
     assert_true(r.store);
+    // Another tenant's ids are unknown to it.
+    ResponsesRequest other;
+    assert_false(responses_request_parse(R"({"model":"m","previous_response_id":"resp_0123456789abcdef01234567","input":"x"})",
+                                         &store, other, e, "0123456789abcdef0123456789abcdef"));
+    assert_str_equal(e.code, "previous_response_not_found");
+    assert_false(responses_request_parse(R"({"model":"m","input":[{"type":"item_reference","id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa"}]})",
+                                         &store, other, e, "0123456789abcdef0123456789abcdef"));
+    assert_str_equal(e.code, "item_not_found");
 }
 
 static void empty_string_input_is_refused(void **) {
