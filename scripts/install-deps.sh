@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjson-dev libsodium-dev
           libcmocka-dev strace)
+packages+=(clang python3)  # scripts/test.sh's clang build; e2e tests' notify socket (node has no AF_UNIX datagrams)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
