@@ -255,13 +255,6 @@ void check_directory(Doctor &d, const char *topic, const std::string &dir, const
     ok(topic, dir + " (" + owner_of(st) + ")");
 }
 
-void check_work_directory(Doctor &d) {
-    check_directory(d, "work directory", d.cfg.workdir, "CODEX_PROXY_WORKDIR");
-    // Whether a proxy holds it, seen without taking the lock: a running
-    // proxy's lock file is open in it, so only a probe of a shared lock
-    // would tell, and even that could make a proxy starting right now fail.
-}
-
 void check_executor(Doctor &d) {
     std::string path = executor_path_find(d.cfg.executor_path);
     int rc = as_run_user(d, [&path]() { return access(path.c_str(), X_OK) == 0 ? 0 : 1; });
@@ -419,7 +412,9 @@ int doctor_main(bool run_codex) {
     check_login(d);
     check_codex_home_readable(d);
     check_directory(d, "state directory", d.state_dir, "CODEX_PROXY_STATE_DIR");
-    check_work_directory(d);
+    // Its lock is not probed: even a moment's shared lock could make a
+    // proxy starting right then refuse to start.
+    check_directory(d, "work directory", d.cfg.workdir, "CODEX_PROXY_WORKDIR");
     check_executor(d);
     check_landlock(d);
     bool has_key = check_api_keys(d);
