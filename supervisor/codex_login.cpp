@@ -49,8 +49,8 @@ bool codex_login_present(const std::string &codex_home) {
 }
 
 const char *codex_login_hint() {
-    return "No Codex login found. Run `codex login` (on a headless host `codex login --device-auth`) with the "
-           "CODEX_HOME the proxy reads (by default ~/.codex of the user who started it), or place an auth.json "
+    return "No Codex login found. Run `codex login` with the CODEX_HOME the proxy reads (by default ~/.codex of "
+           "the user who started it; on a headless host `codex login --device-auth`), or place an auth.json "
            "there. The next request picks it up if the proxy's run user can read it.";
 }
 
