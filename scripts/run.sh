@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 CODEX_VERSION=0.169.0
+# CODEX_BIN may be npm's launcher (node_modules/.bin/codex): codex-proxyd
+# runs the platform binary it would start instead (msg=codex_bin native=true).
 install_codex_cli() {  # the pinned Codex CLI, when none is on PATH
   local prefix=$1
   if [ -z "${CODEX_BIN:-}" ] && ! command -v codex >/dev/null 2>&1; then

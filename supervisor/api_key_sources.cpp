@@ -70,6 +70,10 @@ bool api_keys_parse(const std::string &text, const std::string &source, ApiKeys 
 bool api_keys_load(Config &cfg, ApiKeys &keys, std::string &error) {
     if (!cfg.api_key.empty()) keys.add(cfg.api_key);
     wipe(cfg.api_key);
+    return api_keys_load_files(cfg, keys, error);
+}
+
+bool api_keys_load_files(const Config &cfg, ApiKeys &keys, std::string &error) {
     if (!cfg.api_key_file.empty() && !load_file(cfg.api_key_file, "CODEX_PROXY_API_KEY_FILE", keys, error))
         return false;
     if (!cfg.credentials_dir.empty()) {

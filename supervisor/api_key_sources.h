@@ -19,6 +19,9 @@ bool api_keys_parse(const std::string &text, const std::string &source, ApiKeys 
                     std::string &error);
 
 bool api_keys_load(Config &cfg, ApiKeys &keys, std::string &error);
+// The file sources only (the key file and the credential), as a reload
+// reads them again; the environment's key cannot change while running.
+bool api_keys_load_files(const Config &cfg, ApiKeys &keys, std::string &error);
 
 // Overwrites the values of the secret settings in the process environment.
 void api_keys_scrub_environment();

@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/unique_fd.h"
 #include "supervisor/api_keys.h"
+#include "supervisor/codex_binary.h"
 #include "supervisor/model_names.h"
 #include "supervisor/private_codex_home.h"
 #include "supervisor/privileges.h"
@@ -21,7 +22,9 @@ struct App {
     uv_loop_t *loop = nullptr;
     Config cfg;
     ApiKeys keys;
+    ApiKeys env_keys;  // CODEX_PROXY_API_KEY's alone, which a reload (SIGHUP) keeps
     std::string executor_path;
+    CodexBinary codex;  // CODEX_BIN resolved once at start (codex_binary.h)
     RunAs run_as;  // whom executors run as, when started as root
     ModelNames model_names;
     ResponseStore responses;  // opened once the supervisor runs as its run user
@@ -38,7 +41,9 @@ struct App {
         uv_pipe_t pipe;
     } listener;
     bool listener_is_unix = false;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
+    std::string notify_socket;  // systemd's $NOTIFY_SOCKET (sd_notify.h); empty: none
+    bool ready_notified = false;
     uv_timer_t grace_timer;
     bool draining = false;
     bool executors_stopping = false;

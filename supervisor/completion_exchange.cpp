@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "supervisor/answer_parse.h"
 #include "supervisor/app.h"
+#include "supervisor/codex_login.h"
 #include "supervisor/request_common.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/sse.h"
@@ -251,6 +252,11 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
     }
     if (!model_names_resolve(app.model_names, req.client_model, msg.model)) {
         c.respond_error(api_error_model_not_found(req.client_model));
+        return;
+    }
+    // Without a login codex would retry its provider for ~30 s and fail.
+    if (codex_login_missing(app.codex_home, app.private_home.dir, app.cfg.pass_env)) {
+        c.respond_error(codex_login_required_error());
         return;
     }
     msg.reasoning_effort = req.reasoning_effort;

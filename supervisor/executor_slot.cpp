@@ -36,6 +36,7 @@ std::vector<std::string> executor_env(const App &app, int index) {
     }
     env.push_back("CODEX_HOME=" + app.private_home.dir);
     env.push_back("CODEX_SQLITE_HOME=" + private_home_sqlite_dir(app.private_home, index));
+    env.insert(env.end(), app.codex.env.begin(), app.codex.env.end());
     return env;
 }
 
@@ -120,7 +121,7 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 std::vector<std::string> executor_args(const App &app, int index) {
     const Config &c = app.cfg;
     return {app.executor_path, "--ipc-fd", "3", "--supervisor-pid", std::to_string(getpid()),
-            "--codex-bin", c.codex_bin,
+            "--codex-bin", app.codex.path,
             "--workdir", work_directory_for_executor(c.workdir, index),
             "--rlimit-nofile", std::to_string(c.rlimit_nofile),
             "--rlimit-fsize", std::to_string(uint64_t{c.rlimit_fsize_mb} << 20),

@@ -124,7 +124,7 @@ void HttpConnection::accept_from(App &app, uv_stream_t *server) {
         ApiError e = api_error_for_status(503);
         e.code = "too_many_connections";
         e.message = "The proxy has too many open connections; try again shortly.";
-        c->req_.path = "-";
+        c->req_.path.assign(1, '-');  // not = "-": GCC 12 -O3 warns falsely (-Wrestrict, PR105329)
         c->reject(e);
         return;
     }

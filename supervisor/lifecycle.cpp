@@ -15,7 +15,9 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "supervisor/http_connection.h"
+#include "supervisor/reload.h"
 #include "supervisor/scheduler.h"
+#include "supervisor/sd_notify.h"
 
 namespace {
 
@@ -133,6 +135,7 @@ void finish(App &app) {
     // SIGTERM while the last answers drain would kill the process.
     uv_unref(reinterpret_cast<uv_handle_t *>(&app.sigterm));
     uv_unref(reinterpret_cast<uv_handle_t *>(&app.sigint));
+    uv_unref(reinterpret_cast<uv_handle_t *>(&app.sighup));
     uv_close(reinterpret_cast<uv_handle_t *>(&app.grace_timer), nullptr);
     app.scheduler->close_handles();
     LogLine("supervisor", "info", "stopped").emit();
@@ -183,12 +186,16 @@ void lifecycle_watch_signals(App &app) {
         h->data = &app;
         uv_signal_start(h, [](uv_signal_t *s, int) { lifecycle_begin_shutdown(*static_cast<App *>(s->data)); }, sig);
     }
+    uv_signal_init(app.loop, &app.sighup);
+    app.sighup.data = &app;
+    uv_signal_start(&app.sighup, [](uv_signal_t *s, int) { reload_run(*static_cast<App *>(s->data)); }, SIGHUP);
 }
 
 void lifecycle_begin_shutdown(App &app) {
     if (app.draining) return;
     app.draining = true;
     LogLine("supervisor", "info", "shutting down").kv("grace_ms", app.cfg.shutdown_grace_ms).emit();
+    sd_notify_send(app.notify_socket, "STOPPING=1");
     uv_close(reinterpret_cast<uv_handle_t *>(&app.listener), nullptr);
     if (app.listener_is_unix && unlink(app.cfg.listen.c_str() + strlen("unix:")) != 0)
         LogLine("supervisor", "warn", "cannot remove the socket file").kv("error", strerror(errno)).emit();
@@ -198,7 +205,18 @@ void lifecycle_begin_shutdown(App &app) {
     app_jobs_changed(app);
 }
 
+// Ready for systemd once every executor has said it is, the first time.
+static void notify_ready_once(App &app) {
+    if (app.ready_notified || app.draining) return;
+    Scheduler::Counts c = app.scheduler->counts();
+    if (static_cast<uint32_t>(c.idle + c.busy) < app.cfg.max_concurrency) return;
+    app.ready_notified = true;
+    if (sd_notify_send(app.notify_socket, "READY=1")) LogLine("supervisor", "info", "told systemd: ready").emit();
+}
+
 void app_jobs_changed(App &app) {
+    notify_ready_once(app);
+    app.scheduler->restart_idle_marked();
     if (!app.draining) return;
     if (!app.executors_stopping && app.scheduler->idle()) {
         app.executors_stopping = true;

@@ -14,8 +14,10 @@
 #include "common/small_file.h"
 #include "supervisor/api_key_sources.h"
 #include "supervisor/app.h"
+#include "supervisor/codex_binary.h"
 #include "supervisor/codex_model_catalog.h"
 #include "supervisor/codex_login.h"
+#include "supervisor/doctor.h"
 #include "supervisor/executor_path.h"
 #include "supervisor/lifecycle.h"
 #include "supervisor/orphans.h"
@@ -26,6 +28,7 @@ namespace {
 
 const char kUsage[] =
     "usage: codex-proxyd [--help] [--version]\n"
+    "       codex-proxyd doctor [--run]   (also: --check [--run])\n"
     "\n"
     "Serves an OpenAI-compatible API on HOST:PORT (default 127.0.0.1:4017) and\n"
     "answers each request with a `codex exec` run. It is configured only through\n"
@@ -34,18 +37,16 @@ const char kUsage[] =
     "  CODEX_PROXY_API_KEY           bearer key required on /v1/* when set\n"
     "  CODEX_BIN, CODEX_MODEL        which codex to run, and with which model\n"
     "  CODEX_PROXY_MAX_CONCURRENCY   executors (codex runs at once), default 1\n"
-    "  CODEX_PROXY_TIMEOUT_MS        time limit of one request, default 180000\n";
-
-std::string default_state_dir(const App &app) {
-    if (app.run_as.drop) return "/var/lib/codex-proxy";
-    const char *xdg = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    return (xdg && *xdg ? std::string(xdg) : std::string(home ? home : "") + "/.local/state") + "/codex-proxy";
-}
+    "  CODEX_PROXY_TIMEOUT_MS        time limit of one request, default 180000\n"
+    "\n"
+    "doctor checks the settings, codex, the login, the directories, the executor,\n"
+    "Landlock, the listener and the API keys without starting the daemon, printing\n"
+    "OK or PROBLEM (with a fix) for each; --run adds one real codex run. Exit\n"
+    "status 1 when a check fails. SIGHUP reloads API keys and the login.\n";
 
 bool prepare_private_home(App &app, uid_t uid, gid_t gid, std::string &error) {
     PrivateCodexHome &h = app.private_home;
-    h.state = app.cfg.state_dir.empty() ? default_state_dir(app) : app.cfg.state_dir;
+    h.state = app.cfg.state_dir.empty() ? private_home_default_state(app.run_as.drop) : app.cfg.state_dir;
     if (app.cfg.state_dir.empty()) {  // the default's parents may not exist yet
         std::string parent = h.state.substr(0, h.state.rfind('/'));
         for (size_t i = 1; i <= parent.size(); i++)
@@ -75,11 +76,14 @@ bool write_model_catalog(App &app, uid_t uid, gid_t gid, std::string &error) {
 
 bool setup(App &app, std::string &error) {
     if (!config_load(config_getenv, nullptr, app.cfg, error)) return false;
+    if (const char *n = getenv("NOTIFY_SOCKET")) app.notify_socket = n;
+    unsetenv("NOTIFY_SOCKET");  // for this process alone
     app.executor_path = executor_path_find(app.cfg.executor_path);
     if (access(app.executor_path.c_str(), X_OK) != 0) {
         error = "executor not found at " + app.executor_path + " (set CODEX_PROXY_EXECUTOR)";
         return false;
     }
+    app.codex = codex_binary_resolve(app.cfg.codex_bin, getenv("PATH"));
     app.model_names.default_model = app.cfg.codex_model;
     if (!model_names_parse(app.cfg.models, app.cfg.model_map, app.cfg.unknown_model, app.model_names, error))
         return false;
@@ -93,6 +97,7 @@ bool setup(App &app, std::string &error) {
     app.codex_home = codex_home_resolve(app.cfg.codex_home);
     if (!prepare_private_home(app, owner, group, error) || !write_model_catalog(app, owner, group, error))
         return false;
+    if (!app.cfg.api_key.empty()) app.env_keys.add(app.cfg.api_key);
     bool keys_ok = api_keys_load(app.cfg, app.keys, error);
     api_keys_scrub_environment();
     if (!keys_ok) return false;
@@ -108,9 +113,17 @@ void log_start(const App &app) {
         .kv("executors", app.cfg.max_concurrency)
         .kv("queue", app.cfg.max_queue)
         .kv("auth", app.keys.enabled() ? "api_key" : "none")
-        .kv("codex_bin", app.cfg.codex_bin)
         .kv("model", app.cfg.codex_model.empty() ? "(the catalog's first entry)" : app.cfg.codex_model)
         .emit();
+    LogLine("supervisor", "info", "codex_bin")
+        .kv("path", app.codex.path)
+        .kv("native", app.codex.native ? "true" : "false")
+        .kv("launcher", app.codex.launcher)
+        .emit();
+    if (!app.codex.native)
+        LogLine("supervisor", "warn", "the npm launcher runs: its platform binary was not found where it looks")
+            .kv("launcher", app.codex.launcher)
+            .emit();
     if (app.cfg.landlock && landlock_abi() == 0)
         LogLine("supervisor", "warn", "this kernel has no Landlock: executors run without write confinement").emit();
     if (!codex_login_present(app.codex_home))
@@ -125,6 +138,11 @@ void close_everything(uv_loop_t *loop) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && (!strcmp(argv[1], "doctor") || !strcmp(argv[1], "--check"))) {
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--run"))) return fputs(kUsage, stderr), 64;
+        if (sodium_init() < 0) return 1;
+        return doctor_main(argc == 3);
+    }
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--version")) return printf("codex-proxyd %s\n", CODEX_PROXY_VERSION), 0;
         if (!strcmp(argv[i], "--help")) return fputs(kUsage, stdout), 0;
@@ -171,6 +189,7 @@ int main(int argc, char **argv) {
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP);
     sigprocmask(SIG_BLOCK, &stop, nullptr);
     close_everything(&loop);
     uv_loop_close(&loop);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/log.h"
@@ -153,6 +154,13 @@ std::vector<std::string> private_home_sync(PrivateCodexHome &h) {
     closedir(d);
     if (!changed.empty()) save_stamp(h);
     return changed;
+}
+
+std::string private_home_default_state(bool dropping_root) {
+    if (dropping_root) return "/var/lib/codex-proxy";
+    const char *xdg = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    return (xdg && *xdg ? std::string(xdg) : std::string(home ? home : "") + "/.local/state") + "/codex-proxy";
 }
 
 bool private_home_prepare(PrivateCodexHome &h, std::string &error) {

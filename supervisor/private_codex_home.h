@@ -46,6 +46,9 @@ struct PrivateCodexHome {
     UniqueFd lock;  // held for the supervisor's life
 };
 
+// CODEX_PROXY_STATE_DIR's default: /var/lib/codex-proxy for a proxy that
+// drops from root, else $XDG_STATE_HOME (or ~/.local/state)/codex-proxy.
+std::string private_home_default_state(bool dropping_root);
 // Creates and locks the state directory, creates the private home (0700,
 // owned by uid:gid) and seeds it. error names what failed.
 bool private_home_prepare(PrivateCodexHome &h, std::string &error);

@@ -249,6 +249,34 @@ void Scheduler::kill_all() {
     for (auto &s : slots_) executor_slot_kill(*s);
 }
 
+void Scheduler::restart_executors() {
+    for (auto &s : slots_) {
+        // One waiting to respawn starts afresh anyway.
+        if (s->state == ExecutorSlot::State::Restarting || s->state == ExecutorSlot::State::Stopped) continue;
+        if (std::find(restart_marked_.begin(), restart_marked_.end(), s.get()) == restart_marked_.end())
+            restart_marked_.push_back(s.get());
+    }
+    restart_idle_marked();
+}
+
+void Scheduler::restart_idle_marked() {
+    if (app_.draining) return;
+    for (auto it = restart_marked_.begin(); it != restart_marked_.end();) {
+        ExecutorSlot &s = **it;
+        if (s.state == ExecutorSlot::State::Idle && !s.job) {
+            // Not Idle any more, so no job is sent to it while it exits;
+            // it respawns as an executor that died would.
+            s.state = ExecutorSlot::State::Restarting;
+            uv_timer_stop(&s.timer);
+            executor_slot_stop(s);
+        } else if (s.state == ExecutorSlot::State::Starting || s.state == ExecutorSlot::State::Busy) {
+            ++it;
+            continue;
+        }
+        it = restart_marked_.erase(it);
+    }
+}
+
 Scheduler::Counts Scheduler::counts() const {
     Counts c;
     for (auto &s : slots_) {

@@ -35,6 +35,11 @@ public:
     bool idle() const;            // no job queued or running
     bool all_stopped() const;
     void kill_all();
+    // A reload: every executor is replaced, an idle one now, a busy one
+    // once its job ends; none is stopped with a job, and jobs keep queueing.
+    void restart_executors();
+    // Replaces the executors marked by restart_executors that are idle now.
+    void restart_idle_marked();
     // Closes the scheduler's own timers at the very end.
     void close_handles();
 
@@ -61,6 +66,7 @@ private:
     App &app_;
     std::vector<std::unique_ptr<ExecutorSlot>> slots_;
     std::deque<Job *> queue_;
+    std::vector<ExecutorSlot *> restart_marked_;
     uv_timer_t sweep_timer_;
     uint64_t next_job_id_ = 1;
     std::unique_ptr<TokenRefreshGate> refresh_gate_;

@@ -170,3 +170,8 @@ test('a work directory that is a symlink or belongs to another user is refused',
   assert.equal(r.status, 2);
   assert.match(r.stderr, /belongs to another user/);
 });
+
+test('doctor takes only --run; --help names it', () => {
+  assert.match(run(PROXYD(), ['--help']).stdout, /codex-proxyd doctor \[--run\]/);
+  for (const args of [['doctor', '--bogus'], ['doctor', '--run', 'x'], ['--check', 'now']]) assert.equal(run(PROXYD(), args).status, 64, args.join(' '));
+});
