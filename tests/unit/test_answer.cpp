@@ -19,7 +19,7 @@ static void tools_make_an_envelope_that_strict_mode_takes(void **) {
     assert_true(p.shape == AnswerShape::Envelope);
     JsonDoc schema(p.output_schema);
     std::string why;
-    assert_true(json_schema_strict_ready(schema.root, why));
+    assert_true(json_schema_strict_ok(schema.root, why));
     assert_non_null(strstr(p.instructions.c_str(), "get_weather"));
 }
 
