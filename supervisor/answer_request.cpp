@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <string_view>
 #include <unordered_set>
 
 #include "supervisor/json_schema_check.h"
@@ -85,18 +86,17 @@ bool parse_tools(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &e
         return false;
     }
     int i = 0;
-    std::unordered_set<std::string> names;  // a set: n tools cost O(n), not O(n^2)
     for (const cJSON *t = tools->child; t; t = t->next, i++) {
         ToolSpec ts;
-        std::string at = "tools[" + std::to_string(i) + "]";
-        if (!parse_tool(t, api, at, ts, err)) return false;
-        if (!names.insert(ts.name).second) {
-            err = api_error_invalid("Tool name '" + ts.name + "' is used twice.", at, "invalid_value");
-            return false;
-        }
+        if (!parse_tool(t, api, "tools[" + std::to_string(i) + "]", ts, err)) return false;
         spec.tools.push_back(std::move(ts));
     }
-    return true;
+    uint64_t steps = 0;
+    int dup = first_duplicate_tool(spec.tools, steps);
+    if (dup < 0) return true;
+    err = api_error_invalid("Tool name '" + spec.tools[static_cast<size_t>(dup)].name + "' is used twice.",
+                            "tools[" + std::to_string(dup) + "]", "invalid_value");
+    return false;
 }
 
 bool parse_tool_choice(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
@@ -163,6 +163,14 @@ bool parse_n(const cJSON *root, AnswerSpec &spec, ApiError &err) {
 }
 
 }  // namespace
+
+int first_duplicate_tool(const std::vector<ToolSpec> &tools, uint64_t &steps) {
+    std::unordered_set<std::string_view> names;
+    names.reserve(tools.size());
+    for (size_t i = 0; i < tools.size(); i++, steps++)
+        if (!names.insert(tools[i].name).second) return static_cast<int>(i);
+    return -1;
+}
 
 bool answer_request_parse(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
     if (!parse_tools(root, api, spec, err) || !parse_tool_choice(root, api, spec, err)) return false;
