@@ -9,7 +9,8 @@
 //  - keywords: type, properties, required, additionalProperties, items,
 //    enum, const, anyOf, $ref, $defs, definitions, description, title;
 //    strings: pattern, format (date-time, time, date, duration, email,
-//    hostname, ipv4, ipv6, uuid); numbers: minimum, maximum,
+//    hostname, ipv4, ipv6, uuid), minLength, maxLength (the guide refuses
+//    these four for fine-tuned models only); numbers: minimum, maximum,
 //    exclusiveMinimum, exclusiveMaximum, multipleOf; arrays: minItems,
 //    maxItems. Anything else ("allOf", "not", "if", "patternProperties",
 //    "uniqueItems", "minProperties", "default"…) "is not permitted". $schema
@@ -45,8 +46,9 @@ constexpr size_t kMaxLargeEnumChars = 15000;
 
 const char *const kPermitted[] = {"type", "properties", "required", "additionalProperties", "items", "enum",
                                   "const", "anyOf", "$ref", "$defs", "definitions", "description", "title",
-                                  "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
-                                  "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "$schema"};
+                                  "pattern", "format", "minLength", "maxLength", "minimum", "maximum",
+                                  "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+                                  "$schema"};
 const char *const kFormats[] = {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"};
 
 template <size_t N>

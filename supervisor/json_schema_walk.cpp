@@ -120,7 +120,8 @@ const cJSON *resolve_ref(const cJSON *root, const char *ref, NodeIndex &index, u
         std::string tok;
         tok.reserve(len);
         for (size_t i = 0; i < len; i++) {
-            if (p[i] == '~' && i + 1 < len && (p[i + 1] == '0' || p[i + 1] == '1')) tok.push_back(p[++i] == '1' ? '/' : '~');
+            bool escape = p[i] == '~' && i + 1 < len && (p[i + 1] == '0' || p[i + 1] == '1');
+            if (escape) tok.push_back(p[++i] == '1' ? '/' : '~');
             else tok.push_back(p[i]);
         }
         size_t at = 0;

@@ -7,7 +7,7 @@
 'use strict';
 
 const PERMITTED = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const',
-  'anyOf', '$ref', '$defs', 'definitions', 'description', 'title', 'pattern', 'format', 'minimum', 'maximum',
+  'anyOf', '$ref', '$defs', 'definitions', 'description', 'title', 'pattern', 'format', 'minLength', 'maxLength', 'minimum', 'maximum',
   'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minItems', 'maxItems', '$schema']);
 const FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid']);
 const LIMITS = { properties: 5000, nesting: 10, enumValues: 1000, chars: 120000, largeEnum: 250, largeEnumChars: 15000 };

@@ -168,7 +168,7 @@ static std::string with_property(const std::string &a) {
 static void strict_mode_takes_what_openai_documents(void **) {
     std::string ok = with_property(
         R"({"type":"array","minItems":1,"maxItems":3,"description":"d","title":"t","items":{"anyOf":[)"
-        R"({"type":"string","pattern":"^a","format":"date-time","enum":["a","b"]},)"
+        R"({"type":"string","pattern":"^a","format":"date-time","minLength":1,"maxLength":2,"enum":["a","b"]},)"
         R"({"type":["number","null"],"minimum":0,"maximum":9,"exclusiveMinimum":-1,"exclusiveMaximum":10,"multipleOf":1},)"
         R"({"$ref":"#/$defs/n"},{"const":"x"}]}})");
     ok.insert(1, R"("$schema":"http://json-schema.org/draft-07/schema#","$defs":{"n":)" + with_property(R"({"$ref":"#/$defs/n"})") + "},");
@@ -179,7 +179,7 @@ static void strict_mode_refuses_keywords_naming_them_and_the_place(void **) {
     for (const char *k : {"allOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas",
                           "patternProperties", "unevaluatedProperties", "unevaluatedItems", "uniqueItems",
                           "contains", "minProperties", "maxProperties", "propertyNames", "oneOf", "prefixItems",
-                          "minLength", "maxLength", "default", "additionalItems"}) {
+                          "default", "additionalItems", "examples", "$id"}) {
         std::string why = strict_why(with_property(std::string(R"({"type":"string",")") + k + "\":{}}"));
         std::string want = std::string("#/properties/a/") + k + ": '" + k + "' is not permitted";
         assert_str_equal(why, want);
