@@ -20,11 +20,16 @@
 #include <string>
 
 // Work done by json_schema_validate, in JSON nodes looked at; one budget
-// may be shared by all the checks of one answer. Past kSchemaWorkLimit a
-// value counts as not matching ("too complex to check").
-constexpr uint64_t kSchemaWorkLimit = 2000000;
+// may be shared by all the checks of one answer. The budget is a base plus
+// an allowance for each node of each value checked, so a large answer can
+// be checked and a small one against a hostile schema ($ref cycles, nested
+// anyOf) stops soon; past it the value counts as not matching ("too complex
+// to check"). At some 20 ns a unit, the base is a few ms of the event loop.
+constexpr uint64_t kSchemaWorkBase = 200000;
+constexpr uint64_t kSchemaWorkPerValueNode = 32;
 struct SchemaWork {
     uint64_t spent = 0;
+    uint64_t limit = kSchemaWorkBase;
 };
 
 // True when schema can be used as a schema: each keyword that holds
