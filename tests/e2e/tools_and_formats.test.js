@@ -407,13 +407,16 @@ test('an open object inside items takes the checked path; an external $ref under
   assert.equal(p.mock.requests.length, seen);
 });
 
-// Issue 8, item 2: 40,000 tools held the event loop for seconds. While such
-// a request is parsed and answered, /healthz is answered promptly.
-test('a request with 40,000 tools leaves the event loop free and gets its answer', async () => {
-  const q = await startProxy({ CODEX_PROXY_MAX_BODY_BYTES: String(8 << 20) });
+// Issue 8, item 2: 40,000 tools held the event loop for 3 s (pairwise name
+// comparison). Twice as many would hold it for 12 s on an idle machine;
+// read in linear time they take ~0.2 s (~6 s under the sanitizers on a
+// loaded machine), and /healthz is answered meanwhile. The bound is
+// generous: the unit test of the steps is the exact check.
+test('a request with 80,000 tools leaves the event loop free and gets its answer', async () => {
+  const q = await startProxy({ CODEX_PROXY_MAX_BODY_BYTES: String(16 << 20) });
   try {
     q.mock.script = () => ({ delayMs: 1000, text: 'many tools, one answer' });
-    const tools = Array.from({ length: 40000 }, (_, i) => ({ type: 'function', function: { name: `t${i}`, parameters: { type: 'object' } } }));
+    const tools = Array.from({ length: 80000 }, (_, i) => ({ type: 'function', function: { name: `t${i}`, parameters: { type: 'object' } } }));
     // tool_choice none: the tools are read and checked, but not put in the prompt.
     const pending = post(q, '/v1/chat/completions', { model: 'gpt-4.1', messages: [user('x')], tools, tool_choice: 'none' });
     let done = false;
@@ -430,8 +433,7 @@ test('a request with 40,000 tools leaves the event loop free and gets its answer
     assert.equal(status, 200);
     assert.equal(body.choices[0].message.content, 'many tools, one answer');
     assert.ok(probes >= 2, `healthz answered ${probes} times while the request was in flight`);
-    // Before the fix: ~3 s. A generous bound for a loaded machine.
-    assert.ok(slowest < 1500, `healthz took ${slowest} ms while the request was in flight`);
+    assert.ok(slowest < 10000, `healthz took ${slowest} ms while the request was in flight`);
   } finally {
     assert.equal((await q.stop()).code, 0);
   }
