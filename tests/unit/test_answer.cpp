@@ -240,6 +240,17 @@ static void duplicate_tool_names_are_found_in_linear_steps(void **) {
     assert_str_equal(err.param, "tools[40000]");
 }
 
+// README and the error agree with the check: '.' and ':' are accepted.
+static void tool_names_may_hold_dots_and_colons_and_the_error_says_so(void **) {
+    AnswerSpec ok;
+    ApiError err;
+    assert_true(parse(cat({"{\"tools\":[", tool(ApiFlavor::Chat, "ns.get:weather_1-x", "{}"), "]}"}), ApiFlavor::Chat, ok, err));
+    AnswerSpec bad;
+    assert_false(parse(cat({"{\"tools\":[", tool(ApiFlavor::Responses, "no spaces", "{}"), "]}"}), ApiFlavor::Responses, bad, err));
+    assert_str_equal(err.message, "'tools[0].name' must be 1 to 64 letters, digits, '_', '-', '.' or ':'.");
+    assert_str_equal(err.param, "tools[0].name");
+}
+
 // Many tools: the envelope drops the enum of their names rather than break
 // strict mode's enum limits (the answer's check still refuses other names).
 static void the_envelope_stays_strict_with_many_tools(void **) {
@@ -275,6 +286,7 @@ int main() {
         cmocka_unit_test(an_open_object_inside_items_takes_the_checked_path),
         cmocka_unit_test(duplicate_tool_names_are_found_in_linear_steps),
         cmocka_unit_test(the_envelope_stays_strict_with_many_tools),
+        cmocka_unit_test(tool_names_may_hold_dots_and_colons_and_the_error_says_so),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
