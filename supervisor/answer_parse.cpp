@@ -2,6 +2,10 @@
 
 #include <cjson/cJSON.h>
 
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+
 #include "common/json_doc.h"
 #include "supervisor/json_schema_check.h"
 #include "supervisor/json_util.h"
@@ -9,13 +13,33 @@
 
 namespace {
 
+// What one answer's checks share: the offered tools by name, each tool's
+// schema parsed once, and one work budget, so an answer with many calls
+// costs what its size does, not calls x tools or calls x schema.
+struct Checks {
+    explicit Checks(const AnswerSpec &spec) : spec(spec) {
+        for (const auto &t : spec.tools)
+            if (spec.tool_choice != ToolChoice::Named || t.name == spec.tool_name) tools.emplace(t.name, &t);
+    }
+    const JsonDoc &schema_of(const ToolSpec &t) {
+        auto &doc = schemas[&t];
+        if (!doc) doc = std::make_unique<JsonDoc>(t.parameters);
+        return *doc;
+    }
+    const AnswerSpec &spec;
+    std::unordered_map<std::string_view, const ToolSpec *> tools;
+    std::unordered_map<const ToolSpec *, std::unique_ptr<JsonDoc>> schemas;
+    SchemaWork work;
+};
+
 std::string trim(const std::string &s) {
     size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
     return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
 // JSON text that must satisfy the request's format (json_object, or the schema).
-bool check_json_text(const AnswerSpec &spec, const std::string &text, std::string &problem) {
+bool check_json_text(Checks &ck, const std::string &text, std::string &problem) {
+    const AnswerSpec &spec = ck.spec;
     JsonDoc value(text);
     if (!value.root) {
         problem = "the reply is not valid JSON";
@@ -27,18 +51,12 @@ bool check_json_text(const AnswerSpec &spec, const std::string &text, std::strin
         return false;
     }
     JsonDoc schema(spec.schema);
-    if (json_schema_validate(schema.root, schema.root, value.root, problem)) return true;
+    if (json_schema_validate(schema.root, schema.root, value.root, problem, &ck.work)) return true;
     problem = "the JSON does not satisfy the schema: " + problem;
     return false;
 }
 
-const ToolSpec *find_tool(const AnswerSpec &spec, const char *name) {
-    for (const auto &t : spec.tools)
-        if (t.name == name && (spec.tool_choice != ToolChoice::Named || t.name == spec.tool_name)) return &t;
-    return nullptr;
-}
-
-bool parse_arguments(const ToolSpec &tool, const cJSON *args, std::string &out, std::string &problem) {
+bool parse_arguments(Checks &ck, const ToolSpec &tool, const cJSON *args, std::string &out, std::string &problem) {
     // Models sometimes write the arguments as an object, not as its text.
     std::string text = cJSON_IsString(args) ? trim(args->valuestring)
                        : cJSON_IsObject(args) ? json_take(cJSON_Duplicate(args, true)) : "";
@@ -51,8 +69,8 @@ bool parse_arguments(const ToolSpec &tool, const cJSON *args, std::string &out, 
         out = "{}";
         return true;
     }
-    JsonDoc schema(tool.parameters);
-    if (!json_schema_validate(schema.root, schema.root, value.root, problem)) {
+    const JsonDoc &schema = ck.schema_of(tool);
+    if (!json_schema_validate(schema.root, schema.root, value.root, problem, &ck.work)) {
         problem = "the arguments of a call to '" + tool.name + "' do not satisfy its parameters: " + problem;
         return false;
     }
@@ -60,16 +78,18 @@ bool parse_arguments(const ToolSpec &tool, const cJSON *args, std::string &out, 
     return true;
 }
 
-bool parse_calls(const AnswerSpec &spec, const cJSON *calls, Choice &c, std::string &problem) {
+bool parse_calls(Checks &ck, const cJSON *calls, Choice &c, std::string &problem) {
+    const AnswerSpec &spec = ck.spec;
     for (const cJSON *call = cJSON_IsArray(calls) ? calls->child : nullptr; call; call = call->next) {
         const cJSON *name = json_get(call, "name");
-        const ToolSpec *tool = cJSON_IsString(name) ? find_tool(spec, name->valuestring) : nullptr;
+        auto found = cJSON_IsString(name) ? ck.tools.find(name->valuestring) : ck.tools.end();
+        const ToolSpec *tool = found == ck.tools.end() ? nullptr : found->second;
         if (!tool) {
             problem = "a tool call names no tool that may be called now";
             return false;
         }
         ToolCall tc{random_id("call_"), tool->name, ""};
-        if (!parse_arguments(*tool, json_get(call, "arguments"), tc.arguments, problem)) return false;
+        if (!parse_arguments(ck, *tool, json_get(call, "arguments"), tc.arguments, problem)) return false;
         c.calls.push_back(std::move(tc));
     }
     bool must_call = spec.tool_choice == ToolChoice::Required || spec.tool_choice == ToolChoice::Named;
@@ -81,12 +101,13 @@ bool parse_calls(const AnswerSpec &spec, const cJSON *calls, Choice &c, std::str
     return true;
 }
 
-bool parse_choice(const AnswerSpec &spec, const cJSON *a, Choice &c, std::string &problem) {
+bool parse_choice(Checks &ck, const cJSON *a, Choice &c, std::string &problem) {
+    const AnswerSpec &spec = ck.spec;
     if (!cJSON_IsObject(a)) {
         problem = "an answer is not a JSON object";
         return false;
     }
-    if (spec.tools_usable() && !parse_calls(spec, json_get(a, "tool_calls"), c, problem)) return false;
+    if (spec.tools_usable() && !parse_calls(ck, json_get(a, "tool_calls"), c, problem)) return false;
     const cJSON *content = json_get(a, "content");
     c.content = cJSON_IsString(content) ? content->valuestring : "";
     c.has_content = !c.calls.empty() ? !trim(c.content).empty() : true;
@@ -96,10 +117,11 @@ bool parse_choice(const AnswerSpec &spec, const cJSON *a, Choice &c, std::string
     }
     if (spec.format == FormatKind::Text || !c.calls.empty()) return true;
     c.content = strip_code_fence(c.content);
-    return check_json_text(spec, c.content, problem);
+    return check_json_text(ck, c.content, problem);
 }
 
-bool parse_envelope(const AnswerSpec &spec, const std::string &message, Answer &out, std::string &problem) {
+bool parse_envelope(Checks &ck, const std::string &message, Answer &out, std::string &problem) {
+    const AnswerSpec &spec = ck.spec;
     JsonDoc root(strip_code_fence(message));
     if (!cJSON_IsObject(root.root)) {
         problem = "the reply is not the JSON object the output schema describes";
@@ -113,7 +135,7 @@ bool parse_envelope(const AnswerSpec &spec, const std::string &message, Answer &
     const cJSON *a = spec.n == 1 ? root.root : list->child;
     for (int i = 0; i < spec.n; i++, a = a->next) {
         Choice c;
-        if (!parse_choice(spec, a, c, problem)) return false;
+        if (!parse_choice(ck, a, c, problem)) return false;
         out.choices.push_back(std::move(c));
     }
     return true;
@@ -132,10 +154,11 @@ std::string strip_code_fence(const std::string &text) {
 bool answer_parse(const AnswerSpec &spec, AnswerShape shape, const std::string &message, Answer &out,
                   std::string &problem) {
     out.choices.clear();
-    if (shape == AnswerShape::Envelope) return parse_envelope(spec, message, out, problem);
+    Checks ck(spec);
+    if (shape == AnswerShape::Envelope) return parse_envelope(ck, message, out, problem);
     Choice c;
     c.content = shape == AnswerShape::FreeText ? message : strip_code_fence(message);
-    if (shape != AnswerShape::FreeText && !check_json_text(spec, c.content, problem)) return false;
+    if (shape != AnswerShape::FreeText && !check_json_text(ck, c.content, problem)) return false;
     out.choices.push_back(std::move(c));
     return true;
 }

@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <cstring>
+#include <string_view>
+#include <unordered_set>
 
 #include "supervisor/json_schema_check.h"
 #include "supervisor/json_util.h"
@@ -18,9 +20,22 @@ bool name_ok(const char *n) {
     return true;
 }
 
-// A JSON Schema from a request: an object whose $refs stay inside it.
-// Its "definitions" move to "$defs", as strict mode documents them.
-bool parse_schema(const cJSON *v, const std::string &param, std::string &out, ApiError &err) {
+// What a client asked strict mode to enforce: "strict": true with a schema
+// strict mode refuses is OpenAI's 400, before any codex run. what is
+// "response_format 'name'" or "function 'name'".
+bool strict_schema_ok(const cJSON *schema, const std::string &what, const std::string &param, const char *code,
+                      ApiError &err) {
+    std::string why;
+    if (json_schema_strict_ok(schema, why)) return true;
+    err = api_error_invalid("Invalid schema for " + what + ": " + why + ".", param, code);
+    return false;
+}
+
+// A JSON Schema from a request: an object, well formed, whose $refs stay
+// inside it. Its "definitions" move to "$defs", as strict mode documents
+// them. With strict (the client's "strict": true), strict mode must take it.
+bool parse_schema(const cJSON *v, const std::string &param, bool strict, const std::string &what, const char *code,
+                  std::string &out, ApiError &err) {
     if (!cJSON_IsObject(v)) {
         err = api_error_invalid("'" + param + "' must be a JSON Schema object.", param, "invalid_type");
         return false;
@@ -28,10 +43,12 @@ bool parse_schema(const cJSON *v, const std::string &param, std::string &out, Ap
     cJSON *copy = cJSON_Duplicate(v, true);
     json_schema_use_defs(copy);
     std::string problem;
-    bool ok = json_schema_refs_ok(copy, problem);
-    out = json_take(copy);
+    bool ok = json_schema_well_formed(copy, problem);
     if (!ok)
         err = api_error_invalid("'" + param + "' cannot be used: " + problem + ".", param, "invalid_schema");
+    else if (strict)
+        ok = strict_schema_ok(copy, what, param, code, err);
+    out = json_take(copy);
     return ok;
 }
 
@@ -47,8 +64,8 @@ bool parse_tool(const cJSON *t, ApiFlavor api, const std::string &at, ToolSpec &
     std::string fat = api == ApiFlavor::Chat ? at + ".function" : at;
     const cJSON *name = json_get(fn, "name");
     if (!cJSON_IsString(name) || !name_ok(name->valuestring)) {
-        err = api_error_invalid("'" + fat + ".name' must be 1 to 64 letters, digits, '_' or '-'.", fat + ".name",
-                                "invalid_value");
+        err = api_error_invalid("'" + fat + ".name' must be 1 to 64 letters, digits, '_', '-', '.' or ':'.",
+                                fat + ".name", "invalid_value");
         return false;
     }
     out.name = name->valuestring;
@@ -56,7 +73,9 @@ bool parse_tool(const cJSON *t, ApiFlavor api, const std::string &at, ToolSpec &
     if (cJSON_IsString(desc)) out.description = desc->valuestring;
     const cJSON *params = json_get(fn, "parameters");
     if (!params || cJSON_IsNull(params)) return true;
-    return parse_schema(params, fat + ".parameters", out.parameters, err);
+    bool strict = cJSON_IsTrue(json_get(fn, "strict"));
+    return parse_schema(params, fat + ".parameters", strict, "function '" + out.name + "'",
+                        "invalid_function_parameters", out.parameters, err);
 }
 
 bool parse_tools(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
@@ -69,16 +88,15 @@ bool parse_tools(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &e
     int i = 0;
     for (const cJSON *t = tools->child; t; t = t->next, i++) {
         ToolSpec ts;
-        std::string at = "tools[" + std::to_string(i) + "]";
-        if (!parse_tool(t, api, at, ts, err)) return false;
-        for (const auto &o : spec.tools)
-            if (o.name == ts.name) {
-                err = api_error_invalid("Tool name '" + ts.name + "' is used twice.", at, "invalid_value");
-                return false;
-            }
+        if (!parse_tool(t, api, "tools[" + std::to_string(i) + "]", ts, err)) return false;
         spec.tools.push_back(std::move(ts));
     }
-    return true;
+    uint64_t steps = 0;
+    int dup = first_duplicate_tool(spec.tools, steps);
+    if (dup < 0) return true;
+    err = api_error_invalid("Tool name '" + spec.tools[static_cast<size_t>(dup)].name + "' is used twice.",
+                            "tools[" + std::to_string(dup) + "]", "invalid_value");
+    return false;
 }
 
 bool parse_tool_choice(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
@@ -126,7 +144,9 @@ bool parse_format(const cJSON *fmt, const cJSON *schema_holder, const std::strin
     const cJSON *name = json_get(schema_holder, "name");
     if (cJSON_IsString(name)) spec.schema_name = name->valuestring;
     std::string at = schema_holder == fmt ? param + ".schema" : param + ".json_schema.schema";
-    return parse_schema(json_get(schema_holder, "schema"), at, spec.schema, err);
+    bool strict = cJSON_IsTrue(json_get(schema_holder, "strict"));
+    return parse_schema(json_get(schema_holder, "schema"), at, strict, "response_format '" + spec.schema_name + "'",
+                        "invalid_json_schema", spec.schema, err);
 }
 
 bool parse_n(const cJSON *root, AnswerSpec &spec, ApiError &err) {
@@ -143,6 +163,14 @@ bool parse_n(const cJSON *root, AnswerSpec &spec, ApiError &err) {
 }
 
 }  // namespace
+
+int first_duplicate_tool(const std::vector<ToolSpec> &tools, uint64_t &steps) {
+    std::unordered_set<std::string_view> names;
+    names.reserve(tools.size());
+    for (size_t i = 0; i < tools.size(); i++, steps++)
+        if (!names.insert(tools[i].name).second) return static_cast<int>(i);
+    return -1;
+}
 
 bool answer_request_parse(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
     if (!parse_tools(root, api, spec, err) || !parse_tool_choice(root, api, spec, err)) return false;

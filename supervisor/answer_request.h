@@ -6,6 +6,9 @@
 #pragma once
 #include <cjson/cJSON.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "supervisor/answer_spec.h"
 #include "supervisor/openai_error.h"
 
@@ -14,5 +17,9 @@ enum class ApiFlavor { Chat, Responses };
 // The most choices one request may ask for: they all come from one codex
 // run, in one answer.
 constexpr int kMaxChoices = 16;
+
+// The index of the first tool whose name an earlier tool has, or -1.
+// steps counts the names looked at: a set, so n tools cost O(n) steps.
+int first_duplicate_tool(const std::vector<ToolSpec> &tools, uint64_t &steps);
 
 bool answer_request_parse(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err);

@@ -11,7 +11,7 @@ namespace {
 bool client_schema_strict_ready(const AnswerSpec &s) {
     JsonDoc schema(s.schema);
     std::string why;
-    return schema.root && json_schema_strict_ready(schema.root, why);
+    return schema.root && json_schema_strict_ok(schema.root, why);
 }
 
 cJSON *string_schema(bool nullable) {
@@ -35,41 +35,54 @@ cJSON *closed_object(cJSON *props) {
     return o;
 }
 
-cJSON *call_schema(const AnswerSpec &s) {
-    cJSON *names = cJSON_CreateArray();
-    for (const auto &t : s.tools)
-        if (s.tool_choice != ToolChoice::Named || t.name == s.tool_name)
-            cJSON_AddItemToArray(names, cJSON_CreateString(t.name.c_str()));
+// The tools' names as an enum, when strict mode's enum limits allow it
+// (json_schema_strict.cpp); otherwise any string, and the proxy's check of
+// the answer refuses a name that is not offered.
+cJSON *call_schema(const AnswerSpec &s, bool name_enum) {
     cJSON *name = cJSON_CreateObject();
     cJSON_AddStringToObject(name, "type", "string");
-    cJSON_AddItemToObject(name, "enum", names);
+    if (name_enum) {
+        cJSON *names = cJSON_AddArrayToObject(name, "enum");
+        for (const auto &t : s.tools)
+            if (s.tool_choice != ToolChoice::Named || t.name == s.tool_name)
+                cJSON_AddItemToArray(names, cJSON_CreateString(t.name.c_str()));
+    }
     cJSON *props = cJSON_CreateObject();
     cJSON_AddItemToObject(props, "name", name);
     cJSON_AddItemToObject(props, "arguments", string_schema(false));
     return closed_object(props);
 }
 
-cJSON *one_answer_schema(const AnswerSpec &s) {
+cJSON *one_answer_schema(const AnswerSpec &s, bool name_enum) {
     cJSON *props = cJSON_CreateObject();
     cJSON_AddItemToObject(props, "content", string_schema(s.tools_usable()));
     if (s.tools_usable()) {
         cJSON *calls = cJSON_AddObjectToObject(props, "tool_calls");
         cJSON_AddStringToObject(calls, "type", "array");
-        cJSON_AddItemToObject(calls, "items", call_schema(s));
+        cJSON_AddItemToObject(calls, "items", call_schema(s, name_enum));
     }
     return closed_object(props);
 }
 
-std::string envelope_schema(const AnswerSpec &s) {
-    if (s.n == 1) return json_take(one_answer_schema(s));
+cJSON *envelope(const AnswerSpec &s, bool name_enum) {
+    if (s.n == 1) return one_answer_schema(s, name_enum);
     cJSON *choices = cJSON_CreateObject();
     cJSON_AddStringToObject(choices, "type", "array");
     cJSON_AddNumberToObject(choices, "minItems", s.n);
     cJSON_AddNumberToObject(choices, "maxItems", s.n);
-    cJSON_AddItemToObject(choices, "items", one_answer_schema(s));
+    cJSON_AddItemToObject(choices, "items", one_answer_schema(s, name_enum));
     cJSON *props = cJSON_CreateObject();
     cJSON_AddItemToObject(props, "choices", choices);
-    return json_take(closed_object(props));
+    return closed_object(props);
+}
+
+// Strict by construction, and within strict mode's limits however many tools there are.
+std::string envelope_schema(const AnswerSpec &s) {
+    cJSON *e = envelope(s, true);
+    std::string why;
+    if (json_schema_strict_ok(e, why)) return json_take(e);
+    cJSON_Delete(e);
+    return json_take(envelope(s, false));
 }
 
 std::string tools_json(const AnswerSpec &s) {

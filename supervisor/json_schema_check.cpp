@@ -1,55 +1,85 @@
-#include "supervisor/json_schema_check.h"
-
+// json_schema_validate and json_schema_use_defs. The validator runs on the
+// event loop over a model's answer and a client's schema: a schema's
+// keywords are read in one pass, members are looked up through a
+// NodeIndex, $ref targets are resolved once, and every node looked at is
+// counted against one work budget, so $ref cycles, nested anyOf and huge
+// objects end in time linear in the answer.
 #include <cmath>
-#include <cstdint>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "supervisor/json_schema_check.h"
+#include "supervisor/json_schema_walk.h"
+
+using json_schema::cat;
+using json_schema::NodeIndex;
+using json_schema::Path;
+using json_schema::PathStep;
 
 namespace {
 
 constexpr int kMaxDepth = 64;  // $ref cycles and deep documents end here
-// Nested anyOf can make checking exponential, and it runs on the event
-// loop: past this many schema visits a value counts as not matching.
-constexpr uint64_t kMaxSteps = 200000;
 
 struct Ctx {
     const cJSON *root;
+    NodeIndex &index;
+    SchemaWork &work;
+    Path &path;
     std::string problem;
-    int depth;
-    uint64_t *steps;  // shared with the trial contexts of anyOf
+    bool quiet = false;  // an anyOf trial: its problem is never shown
+    int depth = 0;
+    std::unordered_map<const cJSON *, const cJSON *> refs;  // a $ref node → its target (or null)
 };
 
-bool fail(Ctx &c, const std::string &path, const std::string &what) {
-    if (c.problem.empty()) c.problem = path + ": " + what;
+// The keywords of one schema object, read in one pass over its members
+// (the first of duplicate names wins, as with cJSON's lookups).
+struct Keywords {
+    const cJSON *ref = nullptr, *type = nullptr, *enum_ = nullptr, *const_ = nullptr, *properties = nullptr,
+                *required = nullptr, *additional = nullptr, *items = nullptr, *prefix = nullptr,
+                *min_items = nullptr, *max_items = nullptr, *min_length = nullptr, *max_length = nullptr,
+                *minimum = nullptr, *maximum = nullptr, *exclusive_min = nullptr, *exclusive_max = nullptr,
+                *all_of = nullptr, *any_of = nullptr, *one_of = nullptr;
+};
+
+void read_keywords(const cJSON *s, Keywords &k, uint64_t &work) {
+    struct Slot {
+        const char *name;
+        const cJSON *Keywords::*field;
+    };
+    static const Slot slots[] = {
+        {"$ref", &Keywords::ref}, {"type", &Keywords::type}, {"enum", &Keywords::enum_},
+        {"const", &Keywords::const_}, {"properties", &Keywords::properties}, {"required", &Keywords::required},
+        {"additionalProperties", &Keywords::additional}, {"items", &Keywords::items},
+        {"prefixItems", &Keywords::prefix}, {"minItems", &Keywords::min_items}, {"maxItems", &Keywords::max_items},
+        {"minLength", &Keywords::min_length}, {"maxLength", &Keywords::max_length},
+        {"minimum", &Keywords::minimum}, {"maximum", &Keywords::maximum},
+        {"exclusiveMinimum", &Keywords::exclusive_min}, {"exclusiveMaximum", &Keywords::exclusive_max},
+        {"allOf", &Keywords::all_of}, {"anyOf", &Keywords::any_of}, {"oneOf", &Keywords::one_of},
+    };
+    for (const cJSON *m = s->child; m; m = m->next) {
+        work++;
+        const char *n = m->string;
+        if (!n) continue;
+        for (const Slot &slot : slots)
+            if (n[0] == slot.name[0] && !strcmp(n, slot.name)) {
+                if (!(k.*slot.field)) k.*slot.field = m;
+                break;
+            }
+    }
+}
+
+// Records the first problem, built only when it can be shown (anyOf's
+// trials fail by the thousand).
+bool fail(Ctx &c, std::initializer_list<std::string_view> what) {
+    if (c.quiet || !c.problem.empty()) return false;
+    c.problem = cat({c.path.dotted(), ": "});
+    for (auto w : what) c.problem.append(w);
     return false;
 }
 
-std::string pointer_token(const std::string &t) {
-    std::string out;
-    for (size_t i = 0; i < t.size(); i++) {
-        if (t[i] == '~' && i + 1 < t.size()) out.push_back(t[++i] == '1' ? '/' : '~');
-        else out.push_back(t[i]);
-    }
-    return out;
-}
-
-// A local reference ("#" or "#/a/b"), or null.
-const cJSON *resolve(const cJSON *root, const char *ref) {
-    if (!ref || ref[0] != '#') return nullptr;
-    const cJSON *node = root;
-    std::string rest = ref + 1;
-    if (rest.empty()) return root;
-    if (rest[0] != '/') return nullptr;
-    size_t pos = 1;
-    while (node && pos <= rest.size()) {
-        size_t end = rest.find('/', pos);
-        if (end == std::string::npos) end = rest.size();
-        std::string tok = pointer_token(rest.substr(pos, end - pos));
-        node = cJSON_IsArray(node) ? cJSON_GetArrayItem(node, atoi(tok.c_str()))
-                                   : cJSON_GetObjectItemCaseSensitive(node, tok.c_str());
-        pos = end + 1;
-    }
-    return node;
-}
+bool over_budget(const Ctx &c) { return c.work.spent > c.work.limit; }
 
 bool is_type(const cJSON *v, const char *t) {
     if (!strcmp(t, "string")) return cJSON_IsString(v);
@@ -62,161 +92,167 @@ bool is_type(const cJSON *v, const char *t) {
     return true;  // an unknown type name constrains nothing
 }
 
-bool check(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path);
+// cJSON_Compare, without its quadratic object comparison: members are
+// looked up through the index, and every node compared is counted.
+bool equal(Ctx &c, const cJSON *a, const cJSON *b) {
+    c.work.spent++;
+    if ((a->type & 0xFF) != (b->type & 0xFF)) return false;
+    if (cJSON_IsNumber(a)) return a->valuedouble == b->valuedouble;
+    if (cJSON_IsString(a)) {
+        c.work.spent += strlen(a->valuestring) / 64;
+        return strcmp(a->valuestring, b->valuestring) == 0;
+    }
+    if (cJSON_IsArray(a)) {
+        const cJSON *x = a->child, *y = b->child;
+        for (; x && y && !over_budget(c); x = x->next, y = y->next)
+            if (!equal(c, x, y)) return false;
+        return !x && !y;
+    }
+    if (cJSON_IsObject(a)) {
+        if (json_schema::child_count(a) != json_schema::child_count(b)) return false;
+        c.work.spent += json_schema::child_count(a);
+        for (const cJSON *x = a->child; x && !over_budget(c); x = x->next) {
+            const cJSON *y = c.index.member(b, x->string, c.work.spent);
+            if (!y || !equal(c, x, y)) return false;
+        }
+        return !over_budget(c);
+    }
+    return true;  // null, true, false: the type says it all
+}
 
-bool check_type(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "type");
+bool check(Ctx &c, const cJSON *s, const cJSON *v);
+
+bool check_type(Ctx &c, const Keywords &k, const cJSON *v) {
+    const cJSON *t = k.type;
     if (!t) return true;
-    if (cJSON_IsString(t)) return is_type(v, t->valuestring) || fail(c, path, std::string("expected ") + t->valuestring);
+    if (cJSON_IsString(t)) return is_type(v, t->valuestring) || fail(c, {"expected ", t->valuestring});
     if (!cJSON_IsArray(t)) return true;
-    for (const cJSON *e = t->child; e; e = e->next)
+    for (const cJSON *e = t->child; e; e = e->next, c.work.spent++)
         if (cJSON_IsString(e) && is_type(v, e->valuestring)) return true;
-    return fail(c, path, "not of any type the schema allows");
+    return fail(c, {"not of any type the schema allows"});
 }
 
-bool check_enum(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
-    const cJSON *cst = cJSON_GetObjectItemCaseSensitive(s, "const");
-    if (cst && !cJSON_Compare(cst, v, true)) return fail(c, path, "does not equal the schema's const");
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(s, "enum");
-    if (!cJSON_IsArray(en)) return true;
-    for (const cJSON *e = en->child; e; e = e->next)
-        if (cJSON_Compare(e, v, true)) return true;
-    return fail(c, path, "not one of the schema's enum values");
+bool check_enum(Ctx &c, const Keywords &k, const cJSON *v) {
+    if (k.const_ && !equal(c, k.const_, v)) return fail(c, {"does not equal the schema's const"});
+    if (!cJSON_IsArray(k.enum_)) return true;
+    for (const cJSON *e = k.enum_->child; e && !over_budget(c); e = e->next)
+        if (equal(c, e, v)) return true;
+    return fail(c, {"not one of the schema's enum values"});
 }
 
-bool check_object(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
+bool check_object(Ctx &c, const Keywords &k, const cJSON *v) {
     if (!cJSON_IsObject(v)) return true;
-    const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-    const cJSON *req = cJSON_GetObjectItemCaseSensitive(s, "required");
-    for (const cJSON *r = cJSON_IsArray(req) ? req->child : nullptr; r; r = r->next)
-        if (cJSON_IsString(r) && !cJSON_GetObjectItemCaseSensitive(v, r->valuestring))
-            return fail(c, path, std::string("missing required property '") + r->valuestring + "'");
-    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(s, "additionalProperties");
-    for (const cJSON *m = v->child; m; m = m->next) {
-        const cJSON *ps = cJSON_GetObjectItemCaseSensitive(props, m->string);
-        std::string at = path + "." + m->string;
-        if (ps && !check(c, ps, m, at)) return false;
-        if (!ps && cJSON_IsFalse(extra)) return fail(c, at, "property not allowed by the schema");
-        if (!ps && cJSON_IsObject(extra) && !check(c, extra, m, at)) return false;
+    for (const cJSON *r = cJSON_IsArray(k.required) ? k.required->child : nullptr; r; r = r->next)
+        if (cJSON_IsString(r) && !c.index.member(v, r->valuestring, c.work.spent))
+            return fail(c, {"missing required property '", r->valuestring, "'"});
+    for (const cJSON *m = v->child; m && !over_budget(c); m = m->next) {
+        const cJSON *ps = c.index.member(k.properties, m->string, c.work.spent);
+        PathStep at(c.path, m->string);
+        if (ps && !check(c, ps, m)) return false;
+        if (!ps && cJSON_IsFalse(k.additional)) return fail(c, {"property not allowed by the schema"});
+        if (!ps && cJSON_IsObject(k.additional) && !check(c, k.additional, m)) return false;
     }
     return true;
 }
 
-bool check_array(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
+bool check_array(Ctx &c, const Keywords &k, const cJSON *v) {
     if (!cJSON_IsArray(v)) return true;
-    int n = cJSON_GetArraySize(v);
-    const cJSON *mn = cJSON_GetObjectItemCaseSensitive(s, "minItems");
-    const cJSON *mx = cJSON_GetObjectItemCaseSensitive(s, "maxItems");
-    if (cJSON_IsNumber(mn) && n < mn->valuedouble) return fail(c, path, "fewer items than minItems");
-    if (cJSON_IsNumber(mx) && n > mx->valuedouble) return fail(c, path, "more items than maxItems");
-    const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(s, "prefixItems");
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(s, "items");
-    int i = 0, np = cJSON_IsArray(prefix) ? cJSON_GetArraySize(prefix) : 0;
-    for (const cJSON *e = v->child; e; e = e->next, i++) {
-        const cJSON *es = i < np ? cJSON_GetArrayItem(prefix, i) : items;
-        if (es && !check(c, es, e, path + "[" + std::to_string(i) + "]")) return false;
+    double n = static_cast<double>(json_schema::child_count(v));
+    c.work.spent += static_cast<uint64_t>(n);
+    if (cJSON_IsNumber(k.min_items) && n < k.min_items->valuedouble) return fail(c, {"fewer items than minItems"});
+    if (cJSON_IsNumber(k.max_items) && n > k.max_items->valuedouble) return fail(c, {"more items than maxItems"});
+    const cJSON *items = k.items, *prefix = k.prefix;
+    if (cJSON_IsArray(items)) std::swap(items, prefix);  // the older tuple form
+    const cJSON *ps = cJSON_IsArray(prefix) ? prefix->child : nullptr;
+    size_t i = 0;
+    for (const cJSON *e = v->child; e && !over_budget(c); e = e->next, i++) {
+        const cJSON *es = ps ? ps : items;
+        if (ps) ps = ps->next;
+        PathStep at(c.path, i);
+        if (es && !check(c, es, e)) return false;
     }
     return true;
 }
 
-bool check_scalar(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
-    auto num = [&](const char *k) { return cJSON_GetObjectItemCaseSensitive(s, k); };
+const cJSON *number(const cJSON *n) { return cJSON_IsNumber(n) ? n : nullptr; }
+
+bool check_scalar(Ctx &c, const Keywords &k, const cJSON *v) {
     if (cJSON_IsString(v)) {
+        const cJSON *mn = number(k.min_length), *mx = number(k.max_length);
+        if (!mn && !mx) return true;
         double len = 0;
         for (const char *p = v->valuestring; *p; p++) len += (*p & 0xC0) != 0x80;
-        if (cJSON_IsNumber(num("minLength")) && len < num("minLength")->valuedouble) return fail(c, path, "shorter than minLength");
-        if (cJSON_IsNumber(num("maxLength")) && len > num("maxLength")->valuedouble) return fail(c, path, "longer than maxLength");
+        c.work.spent += static_cast<uint64_t>(len) / 64;
+        if (mn && len < mn->valuedouble) return fail(c, {"shorter than minLength"});
+        if (mx && len > mx->valuedouble) return fail(c, {"longer than maxLength"});
     }
     if (cJSON_IsNumber(v)) {
-        if (cJSON_IsNumber(num("minimum")) && v->valuedouble < num("minimum")->valuedouble) return fail(c, path, "below minimum");
-        if (cJSON_IsNumber(num("maximum")) && v->valuedouble > num("maximum")->valuedouble) return fail(c, path, "above maximum");
+        double x = v->valuedouble;
+        const cJSON *b;
+        if ((b = number(k.minimum)) && x < b->valuedouble) return fail(c, {"below minimum"});
+        if ((b = number(k.maximum)) && x > b->valuedouble) return fail(c, {"above maximum"});
+        if ((b = number(k.exclusive_min)) && x <= b->valuedouble) return fail(c, {"not above exclusiveMinimum"});
+        if ((b = number(k.exclusive_max)) && x >= b->valuedouble) return fail(c, {"not below exclusiveMaximum"});
     }
     return true;
 }
 
-bool check_combinators(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
-    const cJSON *all = cJSON_GetObjectItemCaseSensitive(s, "allOf");
-    for (const cJSON *e = cJSON_IsArray(all) ? all->child : nullptr; e; e = e->next)
-        if (!check(c, e, v, path)) return false;
-    for (const char *k : {"anyOf", "oneOf"}) {
-        const cJSON *any = cJSON_GetObjectItemCaseSensitive(s, k);
+bool check_combinators(Ctx &c, const Keywords &k, const cJSON *v) {
+    for (const cJSON *e = cJSON_IsArray(k.all_of) ? k.all_of->child : nullptr; e; e = e->next)
+        if (!check(c, e, v)) return false;
+    for (auto [name, any] : {std::pair{"anyOf", k.any_of}, std::pair{"oneOf", k.one_of}}) {
         if (!cJSON_IsArray(any)) continue;
         bool matched = false;
-        for (const cJSON *e = any->child; e && !matched; e = e->next) {
-            Ctx trial{c.root, "", c.depth, c.steps};
-            matched = check(trial, e, v, path);
-        }
-        if (*c.steps > kMaxSteps) return fail(c, path, "the schema is too complex to check");
-        if (!matched) return fail(c, path, std::string("matches none of the schema's ") + k + " alternatives");
+        bool quiet = c.quiet;
+        c.quiet = true;
+        for (const cJSON *e = any->child; e && !matched && !over_budget(c); e = e->next) matched = check(c, e, v);
+        c.quiet = quiet;
+        if (over_budget(c)) return fail(c, {"the schema is too complex to check"});
+        if (!matched) return fail(c, {"matches none of the schema's ", name, " alternatives"});
     }
     return true;
 }
 
-bool check(Ctx &c, const cJSON *s, const cJSON *v, const std::string &path) {
-    if (cJSON_IsBool(s)) return cJSON_IsTrue(s) || fail(c, path, "not allowed by the schema");
+const cJSON *target_of(Ctx &c, const cJSON *ref) {
+    auto it = c.refs.find(ref);
+    if (it != c.refs.end()) return it->second;
+    const cJSON *t = json_schema::resolve_ref(c.root, ref->valuestring, c.index, c.work.spent);
+    c.refs.emplace(ref, t);
+    return t;
+}
+
+bool check(Ctx &c, const cJSON *s, const cJSON *v) {
+    if (cJSON_IsBool(s)) return cJSON_IsTrue(s) || fail(c, {"not allowed by the schema"});
     if (!cJSON_IsObject(s)) return true;
-    if (++*c.steps > kMaxSteps) return fail(c, path, "the schema is too complex to check");
-    if (++c.depth > kMaxDepth) return fail(c, path, "schema nests deeper than 64 levels");
-    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(s, "$ref");
+    if (++c.work.spent > c.work.limit) return fail(c, {"the schema is too complex to check"});
+    if (c.depth >= kMaxDepth) return fail(c, {"schema nests deeper than 64 levels"});
+    c.depth++;
+    Keywords k;
+    read_keywords(s, k, c.work.spent);
     bool ok = true;
-    if (cJSON_IsString(ref)) {
-        const cJSON *target = resolve(c.root, ref->valuestring);
-        ok = target ? check(c, target, v, path) : fail(c, path, std::string("unresolvable $ref ") + ref->valuestring);
+    if (cJSON_IsString(k.ref)) {
+        const cJSON *target = target_of(c, k.ref);
+        std::string_view r(k.ref->valuestring);
+        ok = target ? check(c, target, v) : fail(c, {"unresolvable $ref ", r.substr(0, 200)});
     }
-    ok = ok && check_type(c, s, v, path) && check_enum(c, s, v, path) && check_object(c, s, v, path) &&
-         check_array(c, s, v, path) && check_scalar(c, s, v, path) && check_combinators(c, s, v, path);
+    ok = ok && check_type(c, k, v) && check_enum(c, k, v) && check_object(c, k, v) && check_array(c, k, v) &&
+         check_scalar(c, k, v) && check_combinators(c, k, v);
     c.depth--;
+    if (ok && over_budget(c)) return fail(c, {"the schema is too complex to check"});
     return ok;
 }
 
-// Calls fn on every schema object in the document (values of the keywords
-// that hold schemas, and of $defs / definitions).
-template <typename Fn>
-bool walk(const cJSON *s, const std::string &path, Fn &&fn, int depth = 0) {
-    if (!cJSON_IsObject(s) || depth > kMaxDepth) return true;
-    if (!fn(s, path)) return false;
-    for (const cJSON *m = s->child; m; m = m->next) {
-        const char *k = m->string;
-        bool map = !strcmp(k, "properties") || !strcmp(k, "$defs") || !strcmp(k, "definitions");
-        bool list = !strcmp(k, "anyOf") || !strcmp(k, "oneOf") || !strcmp(k, "allOf") || !strcmp(k, "prefixItems");
-        bool one = !strcmp(k, "items") || !strcmp(k, "additionalProperties") || !strcmp(k, "not");
-        if (map || list) {
-            for (const cJSON *e = m->child; e; e = e->next)
-                if (!walk(e, path + "." + k + (map ? "." + std::string(e->string) : ""), fn, depth + 1)) return false;
-        } else if (one && !walk(m, path + "." + k, fn, depth + 1)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool closed_and_all_required(const cJSON *s, const std::string &path, std::string &why) {
-    const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(s, "type");
-    bool object = props || (cJSON_IsString(type) && !strcmp(type->valuestring, "object"));
-    if (!object) return true;
-    if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "additionalProperties"))) {
-        why = path + ": an object without \"additionalProperties\": false";
-        return false;
-    }
-    const cJSON *req = cJSON_GetObjectItemCaseSensitive(s, "required");
-    for (const cJSON *p = props ? props->child : nullptr; p; p = p->next) {
-        bool listed = false;
-        for (const cJSON *r = cJSON_IsArray(req) ? req->child : nullptr; r; r = r->next)
-            listed |= cJSON_IsString(r) && !strcmp(r->valuestring, p->string);
-        if (!listed) {
-            why = path + ": property '" + p->string + "' is optional";
-            return false;
-        }
-    }
-    return true;
+size_t node_count(const cJSON *v) {
+    size_t n = 1;
+    for (const cJSON *c = v ? v->child : nullptr; c; c = c->next) n += node_count(c);
+    return n;
 }
 
 void rewrite_refs(cJSON *node) {
     for (cJSON *m = node ? node->child : nullptr; m; m = m->next) {
         if (m->string && !strcmp(m->string, "$ref") && cJSON_IsString(m) &&
             !strncmp(m->valuestring, "#/definitions/", 14)) {
-            std::string r = std::string("#/$defs/") + (m->valuestring + 14);
+            std::string r = cat({"#/$defs/", m->valuestring + 14});
             cJSON_SetValuestring(m, r.c_str());
         }
         rewrite_refs(m);
@@ -225,48 +261,41 @@ void rewrite_refs(cJSON *node) {
 
 }  // namespace
 
-bool json_schema_validate(const cJSON *root, const cJSON *schema, const cJSON *value, std::string &problem) {
-    uint64_t steps = 0;
-    Ctx c{root, "", 0, &steps};
-    bool ok = check(c, schema, value, "$");
+bool json_schema_validate(const cJSON *root, const cJSON *schema, const cJSON *value, std::string &problem,
+                          SchemaWork *work) {
+    SchemaWork own;
+    SchemaWork &w = work ? *work : own;
+    w.limit += kSchemaWorkPerValueNode * node_count(value);
+    NodeIndex index;
+    Path path;
+    Ctx c{root, index, w, path, "", false, 0, {}};
+    bool ok = check(c, schema, value);
     problem = c.problem;
     return ok;
 }
 
-bool json_schema_refs_ok(const cJSON *schema, std::string &problem) {
-    return walk(schema, "$", [&](const cJSON *s, const std::string &path) {
-        const cJSON *ref = cJSON_GetObjectItemCaseSensitive(s, "$ref");
-        if (!ref || (cJSON_IsString(ref) && resolve(schema, ref->valuestring))) return true;
-        std::string r = cJSON_IsString(ref) ? ref->valuestring : "(not a string)";
-        problem = path + ": $ref '" + r.substr(0, 200) + "' is not a reference within the schema";
-        return false;
-    });
-}
-
-bool json_schema_strict_ready(const cJSON *schema, std::string &why) {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
-    if (!cJSON_IsString(type) || strcmp(type->valuestring, "object") != 0) {
-        why = "$: the root is not of type \"object\"";
-        return false;
-    }
-    return walk(schema, "$", [&](const cJSON *s, const std::string &path) {
-        return closed_and_all_required(s, path, why);
-    });
-}
-
 void json_schema_use_defs(cJSON *schema) {
     if (!cJSON_IsObject(schema)) return;
-    cJSON *defs = cJSON_DetachItemFromObjectCaseSensitive(schema, "definitions");
+    cJSON *defs = cJSON_GetObjectItemCaseSensitive(schema, "definitions");
     cJSON *target = cJSON_GetObjectItemCaseSensitive(schema, "$defs");
-    if (defs && !target) {
+    if (!cJSON_IsObject(defs) || (target && !cJSON_IsObject(target))) return;  // not schemas: refused later
+    cJSON_DetachItemViaPointer(schema, defs);
+    if (!target) {
         cJSON_AddItemToObject(schema, "$defs", defs);
-        defs = nullptr;
+    } else {  // both present: merge, $defs winning a clash
+        std::unordered_set<std::string_view> taken;
+        for (const cJSON *t = target->child; t; t = t->next)
+            if (t->string) taken.insert(t->string);
+        while (defs->child) {
+            cJSON *e = cJSON_DetachItemViaPointer(defs, defs->child);
+            if (!e->string || taken.count(e->string)) {
+                cJSON_Delete(e);
+                continue;
+            }
+            cJSON_AddItemToObject(target, e->string, e);  // copies the name and frees e's
+            taken.insert(e->string);
+        }
+        cJSON_Delete(defs);
     }
-    while (defs && defs->child) {  // both present: merge, $defs winning a clash
-        cJSON *e = cJSON_DetachItemViaPointer(defs, defs->child);
-        if (cJSON_GetObjectItemCaseSensitive(target, e->string)) cJSON_Delete(e);
-        else cJSON_AddItemToObject(target, e->string, e);
-    }
-    cJSON_Delete(defs);
     rewrite_refs(schema);
 }

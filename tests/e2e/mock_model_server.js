@@ -7,8 +7,12 @@
 //   { failed: 'server_error' }                 stream a response.failed
 //   { stall: true }                            accept and never answer
 //   { delayMs: 500, text: '...' }              answer after a delay
+// A strict text.format that OpenAI would refuse is refused as OpenAI does
+// (400 invalid_json_schema, strict_schema_rules.js) before any script runs;
+// such requests are counted in `refusedSchemas`.
 'use strict';
 const http = require('node:http');
+const { refuseStrictFormat } = require('./strict_schema_rules');
 
 function sse(res, type, obj) {
   res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...obj })}\n\n`);
@@ -77,6 +81,13 @@ async function startMockModelServer() {
         return;
       }
       api.requests.push({ url: req.url, headers: req.headers, body });
+      const refusal = refuseStrictFormat(body);
+      if (refusal) {
+        api.refusedSchemas.push(refusal.error.message);
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(refusal));
+        return;
+      }
       const b = api.script(body, api.requests.length) || { text: 'ok' };
       if (b.delayMs) setTimeout(() => behave(req, res, b, stalled), b.delayMs);
       else behave(req, res, b, stalled);
@@ -88,6 +99,7 @@ async function startMockModelServer() {
     port: server.address().port,
     requests: [],
     tokenRequests: [],
+    refusedSchemas: [],
     refresh: () => ({}),
     script: () => ({ text: 'Hello from the mock.' }),
     // The user text codex passed on: the last user message of the request.
