@@ -22,19 +22,21 @@ bool name_ok(const char *n) {
 
 // What a client asked strict mode to enforce: "strict": true with a schema
 // strict mode refuses is OpenAI's 400, before any codex run. what is
-// "response_format 'name'" or "function 'name'".
-bool strict_schema_ok(const cJSON *schema, const std::string &what, const std::string &param, const char *code,
+// "response_format 'name'" or "function 'name'"; a tool's parameters (tool) and a
+// response format are refused with the codes OpenAI gives each.
+bool strict_schema_ok(const cJSON *schema, const std::string &what, const std::string &param, bool tool,
                       ApiError &err) {
     std::string why;
     if (json_schema_strict_ok(schema, why)) return true;
-    err = api_error_invalid("Invalid schema for " + what + ": " + why + ".", param, code);
+    err = api_error_invalid("Invalid schema for " + what + ": " + why + ".", param,
+                            tool ? "invalid_function_parameters" : "invalid_json_schema");
     return false;
 }
 
 // A JSON Schema from a request: an object, well formed, whose $refs stay
 // inside it. Its "definitions" move to "$defs", as strict mode documents
 // them. With strict (the client's "strict": true), strict mode must take it.
-bool parse_schema(const cJSON *v, const std::string &param, bool strict, const std::string &what, const char *code,
+bool parse_schema(const cJSON *v, const std::string &param, bool strict, const std::string &what, bool tool,
                   std::string &out, ApiError &err) {
     if (!cJSON_IsObject(v)) {
         err = api_error_invalid("'" + param + "' must be a JSON Schema object.", param, "invalid_type");
@@ -47,7 +49,7 @@ bool parse_schema(const cJSON *v, const std::string &param, bool strict, const s
     if (!ok)
         err = api_error_invalid("'" + param + "' cannot be used: " + problem + ".", param, "invalid_schema");
     else if (strict)
-        ok = strict_schema_ok(copy, what, param, code, err);
+        ok = strict_schema_ok(copy, what, param, tool, err);
     out = json_take(copy);
     return ok;
 }
@@ -75,7 +77,7 @@ bool parse_tool(const cJSON *t, ApiFlavor api, const std::string &at, ToolSpec &
     if (!params || cJSON_IsNull(params)) return true;
     bool strict = cJSON_IsTrue(json_get(fn, "strict"));
     return parse_schema(params, fat + ".parameters", strict, "function '" + out.name + "'",
-                        "invalid_function_parameters", out.parameters, err);
+                        true, out.parameters, err);
 }
 
 bool parse_tools(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
@@ -146,7 +148,7 @@ bool parse_format(const cJSON *fmt, const cJSON *schema_holder, const std::strin
     std::string at = schema_holder == fmt ? param + ".schema" : param + ".json_schema.schema";
     bool strict = cJSON_IsTrue(json_get(schema_holder, "strict"));
     return parse_schema(json_get(schema_holder, "schema"), at, strict, "response_format '" + spec.schema_name + "'",
-                        "invalid_json_schema", spec.schema, err);
+                        false, spec.schema, err);
 }
 
 bool parse_n(const cJSON *root, AnswerSpec &spec, ApiError &err) {
