@@ -1,6 +1,6 @@
 // HTTP/1.1 handling over raw sockets: what http-parser leaves to us.
 'use strict';
-const { test, before, after } = require('node:test');
+const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
 const { startProxy, rawExchange, parseSse, sleep, waitFor } = require('./harness');
@@ -283,9 +283,12 @@ test('one address may not hold more than its share of connections; another still
   }
 });
 
-test('a slow reader gets a finished stream whole, past many keep-alive intervals, and the log has its line', async () => {
-  const q = await startProxy({ CODEX_PROXY_SSE_KEEPALIVE_MS: '200' });
-  try {
+describe('writing answers', () => {
+  let q;
+  before(async () => { q = await startProxy({ CODEX_PROXY_SSE_KEEPALIVE_MS: '200', CODEX_PROXY_WRITE_TIMEOUT_MS: '2000' }); });
+  after(async () => { assert.equal((await q.stop()).code, 0); });
+
+  test('a slow reader gets a finished stream whole, past many keep-alive intervals, and the log has its line', async () => {
     const huge = 'z'.repeat(8 * 1024 * 1024);  // more than the kernel's socket buffers hold
     q.mock.script = () => ({ text: huge });
     const body = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'huge' }] });
@@ -309,7 +312,24 @@ test('a slow reader gets a finished stream whole, past many keep-alive intervals
       q.log().split('\n').find((l) => l.includes('msg=request ') && l.includes('request_id=slow-reader-1 ')));
     assert.match(line, / status=200 /);
     assert.match(line, / outcome=ok/);
-  } finally {
-    assert.equal((await q.stop()).code, 0);
-  }
+  });
+
+  test('a client that reads nothing is cut off after the write timeout, and the log says why', async () => {
+    const huge = 'w'.repeat(8 * 1024 * 1024);
+    q.mock.script = () => ({ text: huge });
+    const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'huge' }] });
+    const sock = net.connect(q.port, '127.0.0.1');
+    let closed = false;
+    sock.on('close', () => { closed = true; });
+    sock.on('error', () => {});
+    sock.on('connect', () => { sock.pause(); sock.write(postBytes(body, 'X-Request-Id: no-reader-1\r\n')); });
+    const line = await waitFor('the access log line', () =>
+      q.log().split('\n').find((l) => l.includes('msg=request ') && l.includes('request_id=no-reader-1 ')), 60000);
+    assert.match(line, / status=200 /);
+    assert.match(line, / outcome=write_timeout/);
+    assert.match(q.log(), /level=warn .*msg="client stopped reading; connection closed" request_id=no-reader-1 unsent_bytes=\d+ write_timeout_ms=2000/);
+    sock.resume();
+    await waitFor('the connection to close', () => closed, 30000);
+    assert.equal((await fetch(`${q.url}/healthz`)).status, 200);
+  });
 });
