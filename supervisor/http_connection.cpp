@@ -200,7 +200,16 @@ void HttpConnection::start_reading() {
 
 void HttpConnection::on_readable(ssize_t nread, const char *data) {
     if (nread == 0) return;
-    if (nread < 0) {  // EOF or reset: the client is gone
+    if (nread < 0) {
+        // A half-close while a finished answer's tail is still being written
+        // is a client that sent all it will, not one that left: the tail is
+        // delivered, then the connection closes. Otherwise the client is gone.
+        if (nread == UV_EOF && phase_ == Phase::Handling && response_done_) {
+            keep_alive_ = false;
+            uv_read_stop(stream());
+            reading_ = false;
+            return;
+        }
         close();
         return;
     }

@@ -314,6 +314,34 @@ describe('writing answers', () => {
     assert.match(line, / outcome=ok/);
   });
 
+  test('a client that half-closes while a finished answer is being written still gets all of it', async () => {
+    const huge = 'h'.repeat(8 * 1024 * 1024);
+    q.mock.script = () => ({ text: huge });
+    const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'huge' }] });
+    const sock = net.connect(q.port, '127.0.0.1');
+    const parts = [];
+    let ended = false;
+    sock.on('data', (d) => {
+      parts.push(d);
+      if (parts.length === 1) {  // the answer is out: stop reading, send FIN, read on later
+        sock.pause();
+        sock.end();
+        setTimeout(() => sock.resume(), 500);
+      }
+    });
+    sock.on('end', () => { ended = true; });
+    sock.write(postBytes(body, 'X-Request-Id: half-close-1\r\n'));
+    await waitFor('the whole answer', () => ended, 120000);
+    const text = Buffer.concat(parts).toString('utf8');
+    const json = text.slice(text.indexOf('\r\n\r\n') + 4);
+    assert.match(text, /^HTTP\/1\.1 200 /);
+    assert.ok(json.length === Number(/Content-Length: (\d+)/.exec(text)[1]), `got ${json.length} bytes of the body`);
+    assert.equal(JSON.parse(json).choices[0].message.content.length, huge.length);
+    const line = await waitFor('the access log line', () =>
+      q.log().split('\n').find((l) => l.includes('msg=request ') && l.includes('request_id=half-close-1 ')));
+    assert.match(line, / status=200 .* outcome=ok/);
+  });
+
   test('a client that reads nothing is cut off after the write timeout, and the log says why', async () => {
     const huge = 'w'.repeat(8 * 1024 * 1024);
     q.mock.script = () => ({ text: huge });
