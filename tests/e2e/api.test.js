@@ -350,3 +350,37 @@ test('the access log line has every documented key: a completed, a failed and an
   }
   p.mock.script = () => ({ text: 'ok' });
 });
+
+// The proxy's writable memory, read through /proc (the tests run as root,
+// as CI does; a missing permission is a failure saying so).
+function memoryHolds(pid, needle) {
+  const fs = require('node:fs');
+  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => / rw.p /.test(l));
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    for (const l of maps) {
+      const [a, b] = l.split(' ')[0].split('-').map((x) => BigInt(`0x${x}`));
+      const len = Number(b - a);
+      if (len > 512 * 1024 * 1024) continue;
+      const buf = Buffer.alloc(len);
+      let n = 0;
+      try { n = fs.readSync(fd, buf, 0, len, a); } catch { continue; }
+      if (buf.subarray(0, n).includes(needle)) return true;
+    }
+  } finally { fs.closeSync(fd); }
+  return false;
+}
+
+test('a presented key is wiped from the proxy\'s memory once its request is handled', async () => {
+  assert.equal(process.getuid(), 0, 'this test reads /proc/<pid>/mem and must run as root (as scripts/test.sh does)');
+  const marker = `sk-wipe-${require('node:crypto').randomBytes(12).toString('hex')}`;
+  const r = await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${marker}` } });
+  assert.equal(r.status, 401);
+  await r.text();
+  assert.ok(!memoryHolds(p.proc.pid, Buffer.from(marker.slice(8))), 'a refused key is still in the proxy\'s memory');
+  // An accepted key, on the path that dispatches the request.
+  const ok = await fetch(`${p.url}/v1/models`, { headers: auth });
+  assert.equal(ok.status, 200);
+  await ok.text();
+  assert.ok(!memoryHolds(p.proc.pid, Buffer.from(KEY)), 'an accepted key is still in the proxy\'s memory');
+});
