@@ -120,7 +120,7 @@ async function baselineServer(body) {
 }
 
 async function main() {
-  const p = await startProxy({ CODEX_PROXY_MAX_CONNECTIONS: String(IDLE_CONNECTIONS + 50), CODEX_PROXY_IDLE_TIMEOUT_MS: '60000', CODEX_PROXY_HEADER_TIMEOUT_MS: '60000' });
+  const p = await startProxy({ CODEX_PROXY_MAX_CONNECTIONS: String(IDLE_CONNECTIONS + 50), CODEX_PROXY_MAX_CONNECTIONS_PER_PEER: '0', CODEX_PROXY_IDLE_TIMEOUT_MS: '60000', CODEX_PROXY_HEADER_TIMEOUT_MS: '60000' });
   p.mock.script = () => ({ text: 'hi' });
   const body = JSON.stringify(await p.health());
   const base = await baselineServer(body);

@@ -25,6 +25,8 @@ const IntSetting kIntSettings[] = {
     {"CODEX_PROXY_BODY_TIMEOUT_MS", &Config::body_timeout_ms, 100, kDay},
     {"CODEX_PROXY_IDLE_TIMEOUT_MS", &Config::idle_timeout_ms, 100, kDay},
     {"CODEX_PROXY_MAX_CONNECTIONS", &Config::max_connections, 1, 65536},
+    {"CODEX_PROXY_MAX_CONNECTIONS_PER_PEER", &Config::max_connections_per_peer, 0, 65536},
+    {"CODEX_PROXY_WRITE_TIMEOUT_MS", &Config::write_timeout_ms, 100, kDay},
     {"CODEX_PROXY_MAX_CONCURRENCY", &Config::max_concurrency, 1, 64},
     {"CODEX_PROXY_MAX_QUEUE", &Config::max_queue, 0, 100000},
     {"CODEX_PROXY_SHUTDOWN_GRACE_MS", &Config::shutdown_grace_ms, 0, kDay},

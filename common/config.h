@@ -36,6 +36,8 @@ struct Config {
     uint32_t body_timeout_ms = 30000;
     uint32_t idle_timeout_ms = 15000;
     uint32_t max_connections = 256;
+    uint32_t max_connections_per_peer = 64;  // 0: no per-address limit
+    uint32_t write_timeout_ms = 60000;        // a client that reads nothing for this long is cut off
     uint32_t max_concurrency = 1;
     uint32_t max_queue = 32;
     uint32_t shutdown_grace_ms = 30000;

@@ -1,5 +1,7 @@
 #include "supervisor/http_connection.h"
 
+#include <sodium.h>
+
 #include <cstring>
 
 #include "common/log.h"
@@ -19,6 +21,25 @@ bool ieq(std::string_view a, std::string_view b) {
     for (size_t i = 0; i < a.size(); i++)
         if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i]))) return false;
     return true;
+}
+
+// The key a client is counted under for the per-peer limit: its IPv4
+// address, or the /64 of an IPv6 one (the least a single host is given).
+std::string peer_key(uv_tcp_t *tcp) {
+    sockaddr_storage ss{};
+    int len = sizeof ss;
+    if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr *>(&ss), &len) != 0) return "?";
+    if (ss.ss_family == AF_INET) {
+        const auto *a = reinterpret_cast<const sockaddr_in *>(&ss);
+        return "4" + std::string(reinterpret_cast<const char *>(&a->sin_addr), 4);
+    }
+    if (ss.ss_family == AF_INET6) {
+        const uint8_t *b = reinterpret_cast<const sockaddr_in6 *>(&ss)->sin6_addr.s6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6 *>(&ss)->sin6_addr))
+            return "4" + std::string(reinterpret_cast<const char *>(b + 12), 4);
+        return "6" + std::string(reinterpret_cast<const char *>(b), 8);
+    }
+    return "?";
 }
 
 std::string_view trim(std::string_view s) {
@@ -48,6 +69,7 @@ struct HttpCallbacks {
     static int message_begin(http_parser *p) {
         HttpConnection &k = c(p);
         k.phase_ = HttpConnection::Phase::Headers;
+        k.req_.wipe_credentials();
         k.req_ = HttpRequest();
         k.req_.start_ms = uv_now(k.app_.loop);
         k.arm_timer(k.app_.cfg.header_timeout_ms);
@@ -59,14 +81,16 @@ struct HttpCallbacks {
     }
     static int header_field(http_parser *p, const char *at, size_t n) {
         HttpConnection &k = c(p);
+        if (k.phase_ == HttpConnection::Phase::Body) return grow(k, n) ? 0 : -1;  // a trailer: not kept
         if (k.in_value_) k.finish_header();
         k.field_.append(at, n);
         return grow(k, n) ? 0 : -1;
     }
     static int header_value(http_parser *p, const char *at, size_t n) {
         HttpConnection &k = c(p);
+        if (k.phase_ == HttpConnection::Phase::Body) return grow(k, n) ? 0 : -1;
         k.in_value_ = true;
-        k.value_.append(at, n);
+        append_wiping(k.value_, at, n);  // may hold a key: no stale copy when it grows
         return grow(k, n) ? 0 : -1;
     }
     static int headers_complete(http_parser *p) {
@@ -83,6 +107,16 @@ struct HttpCallbacks {
         k.req_.body.append(at, n);
         return 0;
     }
+    // A chunk that cannot fit is refused when announced, not after the body
+    // timeout; http-parser holds the chunk's size in content_length here.
+    static int chunk_header(http_parser *p) {
+        HttpConnection &k = c(p);
+        if (p->content_length > k.app_.cfg.max_body_bytes - k.req_.body.size()) {
+            k.reject(api_error_for_status(413));
+            return -1;
+        }
+        return 0;
+    }
     static int message_complete(http_parser *p) {
         HttpConnection &k = c(p);
         k.phase_ = HttpConnection::Phase::Handling;
@@ -95,15 +129,17 @@ struct HttpCallbacks {
 const http_parser_settings HttpCallbacks::settings = {
     HttpCallbacks::message_begin, HttpCallbacks::url,  nullptr, HttpCallbacks::header_field,
     HttpCallbacks::header_value,  HttpCallbacks::headers_complete, HttpCallbacks::body,
-    HttpCallbacks::message_complete, nullptr, nullptr};
+    HttpCallbacks::message_complete, HttpCallbacks::chunk_header, nullptr};
 
 HttpConnection::HttpConnection(App &app) : app_(app) {
     if (app.listener_is_unix) uv_pipe_init(app.loop, &sock_.pipe, 0);
     else uv_tcp_init(app.loop, &sock_.tcp);
     uv_timer_init(app.loop, &timer_);
+    uv_timer_init(app.loop, &write_timer_);
     stream()->data = this;
     timer_.data = this;
-    handles_open_ = 2;
+    write_timer_.data = this;
+    handles_open_ = 3;
     http_parser_init(&parser_, HTTP_REQUEST);
     parser_.data = this;
     app.connections.insert(this);
@@ -117,19 +153,35 @@ void HttpConnection::accept_from(App &app, uv_stream_t *server) {
         c->close();
         return;
     }
-    if (!app.listener_is_unix) uv_tcp_nodelay(&c->sock_.tcp, 1);
-    if (app.connections.size() > app.cfg.max_connections) {
+    if (!app.listener_is_unix) {
+        uv_tcp_nodelay(&c->sock_.tcp, 1);
+        c->peer_ = peer_key(&c->sock_.tcp);
+    }
+    bool too_many = app.connections.size() > app.cfg.max_connections;
+    if (too_many || c->over_peer_limit()) {
         // Say why, then close without reading a request: a bare close would
         // reach a client that already sent bytes as a reset.
         ApiError e = api_error_for_status(503);
         e.code = "too_many_connections";
-        e.message = "The proxy has too many open connections; try again shortly.";
+        e.message = too_many ? "The proxy has too many open connections; try again shortly."
+                             : "This client has too many open connections to the proxy; close some first.";
         c->req_.path.assign(1, '-');  // not = "-": GCC 12 -O3 warns falsely (-Wrestrict, PR105329)
         c->reject(e);
         return;
     }
     c->arm_timer(app.cfg.header_timeout_ms);
     c->start_reading();
+}
+
+// One address may hold at most max_connections_per_peer connections, so
+// that a single client cannot take every connection the proxy allows. Unix
+// socket peers are not counted: file permissions decide who connects there.
+bool HttpConnection::over_peer_limit() const {
+    uint32_t limit = app_.cfg.max_connections_per_peer;
+    if (peer_.empty() || limit == 0) return false;
+    uint32_t n = 0;
+    for (const HttpConnection *o : app_.connections) n += o->peer_ == peer_;  // this one included
+    return n > limit;
 }
 
 void HttpConnection::start_reading() {
@@ -148,14 +200,29 @@ void HttpConnection::start_reading() {
 
 void HttpConnection::on_readable(ssize_t nread, const char *data) {
     if (nread == 0) return;
-    if (nread < 0) {  // EOF or reset: the client is gone
+    if (nread < 0) {
+        // A half-close while a finished answer's tail is still being written
+        // is a client that sent all it will, not one that left: the tail is
+        // delivered, then the connection closes. Otherwise the client is gone.
+        if (nread == UV_EOF && phase_ == Phase::Handling && response_done_) {
+            keep_alive_ = false;
+            uv_read_stop(stream());
+            reading_ = false;
+            return;
+        }
         close();
         return;
     }
     size_t n = static_cast<size_t>(nread);
-    if (phase_ == Phase::Closing) return;  // lingering: discard
+    // The read scratch may hold a key: wiped once its bytes are consumed.
+    char *scratch = const_cast<char *>(data);
+    if (phase_ == Phase::Closing) {  // lingering: discard
+        sodium_memzero(scratch, n);
+        return;
+    }
     if (phase_ == Phase::Handling) {
-        pending_in_.append(data, n);
+        append_wiping(pending_in_, data, n);
+        sodium_memzero(scratch, n);
         if (pending_in_.size() > kMaxPendingInput) {
             uv_read_stop(stream());
             reading_ = false;
@@ -163,6 +230,7 @@ void HttpConnection::on_readable(ssize_t nread, const char *data) {
         return;
     }
     feed(data, n);
+    sodium_memzero(scratch, n);
 }
 
 void HttpConnection::feed(const char *data, size_t len) {
@@ -187,7 +255,7 @@ void HttpConnection::finish_header() {
     for (auto &ch : field_) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
     req_.headers.emplace_back(std::move(field_), std::move(value_));
     field_.clear();
-    value_.clear();
+    wipe_string(value_);  // a short value stays in the moved-from string's own buffer
     in_value_ = false;
 }
 
@@ -217,9 +285,54 @@ bool HttpConnection::validate_framing() {
     return true;
 }
 
+// RFC 9112 §2.3: a 1.x server answers a major version it does not speak,
+// or a minor one it does not know, with 505.
+// RFC 9112 §5.1: whitespace before a field's colon (or any non-token byte in
+// its name) is a 400, never a name to trim: http-parser honours
+// "Transfer-Encoding :" while a plain string comparison would not count it.
+// RFC 9112 §3.2: more than one Host is a 400; more than one Authorization
+// would make which key counts a matter of who reads first.
+bool HttpConnection::validate_fields() {
+    if (parser_.http_major != 1 || parser_.http_minor > 1) {
+        ApiError e = api_error_invalid("Only HTTP/1.0 and HTTP/1.1 are supported.", "", "http_version_not_supported");
+        e.status = 505;
+        reject(e);
+        return false;
+    }
+    for (const auto &h : req_.headers) {
+        if (!http_token_valid(h.first)) {
+            reject(api_error_invalid("Malformed header field name (no whitespace is allowed before the colon).", "",
+                                     "bad_request"));
+            return false;
+        }
+    }
+    if (req_.header_count("host") > 1 || req_.header_count("authorization") > 1) {
+        reject(api_error_invalid("Repeated Host or Authorization header.", "", "bad_request"));
+        return false;
+    }
+    return true;
+}
+
+// No protocol but HTTP/1.x is spoken, and nothing follows a request for
+// another one but a close: what a client sends after an Upgrade (or a
+// CONNECT) is not HTTP. A WebSocket to /v1/realtime is OpenAI's Realtime API,
+// which this proxy does not implement (501); any other Upgrade is a 400.
+bool HttpConnection::refuse_upgrade() {
+    const std::string *up = req_.header("upgrade");
+    if (!up && !parser_.upgrade) return true;
+    if (up && ieq(trim(*up), "websocket") && (req_.path == "/v1/realtime" || req_.path.rfind("/v1/realtime/", 0) == 0)) {
+        ApiError e = api_error_for_status(501);
+        e.message = "The Realtime API (WebSocket) is not implemented by codex-proxy.";
+        reject(e);
+        return false;
+    }
+    reject(api_error_invalid("Protocol upgrades (Upgrade, CONNECT) are not supported.", "", "bad_request"));
+    return false;
+}
+
 // Checks that http-parser leaves to its embedder, before any body is read.
 bool HttpConnection::validate_headers() {
-    if (!validate_framing()) return false;
+    if (!validate_fields() || !validate_framing()) return false;
     const std::string *exp = req_.header("expect");
     std::string_view expect = exp ? std::string_view(*exp) : std::string_view();
     req_.method = static_cast<http_method>(parser_.method);
@@ -230,6 +343,7 @@ bool HttpConnection::validate_headers() {
         return false;
     }
     req_.path = req_.target.substr(u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+    if (!refuse_upgrade()) return false;
     const std::string *rid = req_.header("x-request-id");
     req_.request_id = (rid && request_id_acceptable(*rid)) ? *rid : random_id("req_");
     keep_alive_ = http_should_keep_alive(&parser_) && !app_.draining;
@@ -258,6 +372,8 @@ void HttpConnection::reject(const ApiError &e) {
     if (rejected_) return;
     rejected_ = true;
     keep_alive_ = false;
+    uv_timer_stop(&timer_);  // a header or body limit must not fire while the answer is written
+    wipe_credentials();
     if (req_.request_id.empty()) req_.request_id = random_id("req_");
     if (!req_.start_ms) req_.start_ms = uv_now(app_.loop);
     phase_ = Phase::Handling;
@@ -267,21 +383,56 @@ void HttpConnection::reject(const ApiError &e) {
 void HttpConnection::dispatch() {
     uv_timer_stop(&timer_);
     route_request(*this);
+    // Handlers read the key synchronously; nothing needs it after.
+    wipe_credentials();
+}
+
+void HttpConnection::wipe_credentials() {
+    req_.wipe_credentials();
+    wipe_string(value_);
 }
 
 void HttpConnection::arm_timer(uint32_t ms) {
     uv_timer_start(&timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_timer(); }, ms, 0);
 }
 
+// Which limit this is depends on the phase. While a request is handled the
+// only timer is the stream's keep-alive, and it stops when the stream ends:
+// an answer whose tail is still being written is never cut by it (only the
+// write timeout ends a client that stopped reading).
 void HttpConnection::on_timer() {
-    if (phase_ == Phase::Handling && streaming_ && !response_done_) {
-        stream_write(heartbeat_);
-    } else if (phase_ == Phase::Headers || phase_ == Phase::Body) {
+    switch (phase_) {
+    case Phase::Handling:
+        if (streaming_ && !response_done_) stream_write(heartbeat_);
+        else uv_timer_stop(&timer_);
+        break;
+    case Phase::Headers:
+    case Phase::Body:
         LogLine("supervisor", "warn", "slow client cut off").kv("phase", phase_ == Phase::Headers ? "headers" : "body").emit();
         reject(api_error_for_status(408));
-    } else {
+        break;
+    case Phase::Idle:
+    case Phase::Closing:
         close();  // idle keep-alive expired, or a lingering close is over
+        break;
     }
+}
+
+// Every write timeout while bytes wait: if none of them left since the last
+// look, the client has read nothing for that long.
+void HttpConnection::on_write_timer() {
+    size_t waiting = uv_stream_get_write_queue_size(stream());
+    size_t written = bytes_queued_ - waiting;
+    if (waiting == 0 || written != write_mark_) {
+        write_mark_ = written;
+        return;
+    }
+    LogLine("supervisor", "warn", "client stopped reading; connection closed")
+        .kv("request_id", req_.request_id)
+        .kv("unsent_bytes", waiting)
+        .kv("write_timeout_ms", app_.cfg.write_timeout_ms)
+        .emit();
+    close("write_timeout");
 }
 
 std::string HttpConnection::head(int status, std::string_view content_type, long content_length,
@@ -348,10 +499,19 @@ void HttpConnection::stream_end() {
 
 void HttpConnection::write_raw(std::string data, bool last) {
     if (closing_) return;
-    if (last) response_done_ = true;
+    if (last) {
+        response_done_ = true;
+        if (streaming_) uv_timer_stop(&timer_);  // no keep-alive after the end
+    }
     auto *w = new WriteReq{uv_write_t{}, std::move(data), this, last};
     uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-    writes_pending_++;
+    if (writes_pending_++ == 0) {
+        write_mark_ = bytes_queued_;
+        uint32_t ms = app_.cfg.write_timeout_ms;
+        uv_timer_start(&write_timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_write_timer(); },
+                       ms, ms);
+    }
+    bytes_queued_ += w->data.size();
     int rc = uv_write(&w->req, stream(), &buf, 1, [](uv_write_t *r, int status) {
         auto *w = reinterpret_cast<WriteReq *>(r);
         HttpConnection *c = w->conn;
@@ -367,7 +527,7 @@ void HttpConnection::write_raw(std::string data, bool last) {
 }
 
 void HttpConnection::on_write_done(bool last, int status) {
-    writes_pending_--;
+    if (--writes_pending_ == 0 && !closing_) uv_timer_stop(&write_timer_);
     if (status != 0) {  // the client went away while we wrote
         close();
         return;
@@ -400,6 +560,7 @@ void HttpConnection::next_request() {
     responded_ = streaming_ = chunked_ = response_done_ = rejected_ = false;
     status_ = 0;
     header_bytes_ = 0;
+    req_.wipe_credentials();
     req_ = HttpRequest();
     arm_timer(app_.cfg.idle_timeout_ms);
     start_reading();
@@ -407,6 +568,7 @@ void HttpConnection::next_request() {
         std::string in;
         in.swap(pending_in_);
         feed(in.data(), in.size());
+        wipe_string(in);
     }
 }
 
@@ -415,13 +577,21 @@ void HttpConnection::close_when_idle() {
     if (phase_ == Phase::Idle) close();
 }
 
-void HttpConnection::close() {
+// why: the proxy's reason to end the connection; none means the client
+// left (or its socket failed). A request whose answer was not delivered
+// whole gets its log line here, saying why.
+void HttpConnection::close(const char *why) {
     if (closing_) return;
     closing_ = true;
-    if (phase_ == Phase::Handling && !response_done_) {
-        if (!status_) status_ = 499;  // nginx's "client closed request"
+    if (phase_ == Phase::Handling) {
+        // A stream ended by the client says 200 in its head, but the client
+        // left first: nginx's 499 "client closed request".
+        if (!why || !status_) status_ = 499;
+        req_.stats.outcome = why ? why : "client_gone";
         log_access();
     }
+    wipe_credentials();
+    wipe_string(pending_in_);
     if (exchange_) {
         exchange_->client_gone();
         retired_ = std::move(exchange_);
@@ -432,6 +602,7 @@ void HttpConnection::close() {
     };
     uv_close(reinterpret_cast<uv_handle_t *>(stream()), on_closed);
     uv_close(reinterpret_cast<uv_handle_t *>(&timer_), on_closed);
+    uv_close(reinterpret_cast<uv_handle_t *>(&write_timer_), on_closed);
 }
 
 void HttpConnection::log_access() {

@@ -63,20 +63,25 @@ private:
     friend struct HttpCallbacks;
 
     void start_reading();
+    bool over_peer_limit() const;
     void feed(const char *data, size_t len);
     void dispatch();
     void on_readable(ssize_t nread, const char *data);
     void arm_timer(uint32_t ms);
     void on_timer();
+    void on_write_timer();
     void reject(const ApiError &e);
     bool validate_headers();
     bool validate_framing();
+    bool validate_fields();
+    bool refuse_upgrade();
     void finish_header();
     void write_raw(std::string data, bool last);
     void on_write_done(bool last, int status);
     void response_complete();
     void next_request();
-    void close();
+    void close(const char *why = nullptr);
+    void wipe_credentials();
     void log_access();
     std::string head(int status, std::string_view content_type, long content_length,
                      const HeaderList &extra);
@@ -88,7 +93,14 @@ private:
         uv_tcp_t tcp;
         uv_pipe_t pipe;
     } sock_;
+    // Header, body and idle limits, the lingering close and the stream's
+    // keep-alive: one at a time, by phase.
     uv_timer_t timer_;
+    // Runs while bytes wait to be written: a client that reads none of
+    // them for a whole write timeout is cut off.
+    uv_timer_t write_timer_;
+    size_t bytes_queued_ = 0, write_mark_ = 0;
+    std::string peer_;  // the client's address (IPv6: its /64); empty on a Unix socket
     http_parser parser_;
     int handles_open_ = 0;
     Phase phase_ = Phase::Idle;

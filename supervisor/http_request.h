@@ -2,6 +2,7 @@
 #pragma once
 #include <http_parser.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,4 +32,23 @@ struct HttpRequest {
             if (h.first == lower_name) return &h.second;
         return nullptr;
     }
+    size_t header_count(std::string_view lower_name) const {
+        size_t n = 0;
+        for (const auto &h : headers) n += h.first == lower_name;
+        return n;
+    }
+    // Wipes and drops the values of the headers that carry credentials
+    // (Authorization, Proxy-Authorization): once the key is checked, no
+    // copy of it stays in the connection's memory.
+    void wipe_credentials();
 };
+
+// RFC 9110 §5.6.2: a field name is a non-empty token; whitespace before the
+// colon, or any other separator, is not part of one.
+bool http_token_valid(std::string_view s);
+
+// Zeroes every byte a string's buffer holds, then empties it.
+void wipe_string(std::string &s);
+// Appends, and when the buffer must grow, wipes the old one before it is
+// freed, so that a value received in pieces leaves no stale copy behind.
+void append_wiping(std::string &s, const char *data, size_t n);

@@ -301,3 +301,108 @@ test('a presented key never comes back in an error or reaches the log', async ()
   assert.ok(!p.log().includes(wrong));
   assert.ok(!p.log().includes('9876543210'));
 });
+
+test('/v1/completions and /v1/responses/{id} are 501 not_implemented in the OpenAI envelope', async () => {
+  for (const [method, route] of [['POST', '/v1/completions'], ['GET', '/v1/responses/resp_0123456789abcdef'],
+    ['DELETE', '/v1/responses/resp_0123456789abcdef'], ['GET', '/v1/responses/resp_0123456789abcdef/input_items']]) {
+    const r = await fetch(`${p.url}${route}`, {
+      method, headers: { ...auth, 'content-type': 'application/json' },
+      body: method === 'POST' ? JSON.stringify({ model: 'm', prompt: 'x' }) : undefined,
+    });
+    assert.equal(r.status, 501, `${method} ${route}`);
+    const e = await r.json();
+    assertErrorEnvelope(e, 'not_implemented');
+    assert.equal(e.error.type, 'invalid_request_error');
+    assert.equal(e.error.param, null);
+  }
+});
+
+// One access-log line as {key: value}.
+function accessLine(id) {
+  const line = p.log().split('\n').find((l) => l.includes(' msg=request ') && l.includes(`request_id=${id} `));
+  if (!line) return null;
+  const kv = {};
+  for (const m of line.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g)) kv[m[1]] = m[2];
+  return kv;
+}
+
+test('the access log line has every documented key: a completed, a failed and an abandoned request', async () => {
+  const keys = ['ts', 'level', 'proc', 'msg', 'request_id', 'method', 'path', 'status', 'duration_ms', 'bytes_in'];
+  const jobKeys = ['model', 'queue_ms', 'codex_ms', 'exit', 'outcome'];
+  p.mock.script = () => ({ text: 'fine' });
+  const okBody = JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] });
+  await (await post(p, '/v1/chat/completions', okBody, { ...auth, 'x-request-id': 'keys-ok' })).text();
+  const ok = await waitFor('the completed line', () => accessLine('keys-ok'));
+  assert.deepEqual(Object.keys(ok), [...keys, ...jobKeys]);
+  assert.equal(ok.level, 'info');
+  assert.equal(ok.proc, 'supervisor');
+  assert.equal(ok.method, 'POST');
+  assert.equal(ok.path, '/v1/chat/completions');
+  assert.equal(ok.status, '200');
+  assert.match(ok.duration_ms, /^\d+$/);
+  assert.equal(Number(ok.bytes_in), Buffer.byteLength(okBody));
+  assert.equal(ok.model, 'gpt-4.1');
+  assert.match(ok.queue_ms, /^\d+$/);
+  assert.match(ok.codex_ms, /^\d+$/);
+  assert.equal(ok.exit, '0');
+  assert.equal(ok.outcome, 'ok');
+
+  p.mock.script = () => ({ status: 400, message: 'no' });
+  await (await post(p, '/v1/responses', { model: 'gpt-5.2', input: 'x' }, { ...auth, 'x-request-id': 'keys-failed' })).text();
+  const failed = await waitFor('the failed line', () => accessLine('keys-failed'));
+  assert.deepEqual(Object.keys(failed), [...keys, ...jobKeys]);
+  assert.equal(failed.status, '502');
+  assert.equal(failed.path, '/v1/responses');
+  assert.equal(failed.model, 'gpt-5.2');
+  assert.equal(failed.outcome, 'model_failed');
+
+  // Abandoned while codex runs: 499, and the line says what happened.
+  p.mock.script = () => ({ stall: true });
+  for (const stream of [false, true]) {
+    const id = `keys-gone-${stream}`;
+    const ac = new AbortController();
+    const before = p.mock.requests.length;
+    const r = fetch(`${p.url}/v1/chat/completions`, {
+      method: 'POST', signal: ac.signal, headers: { ...auth, 'content-type': 'application/json', 'x-request-id': id },
+      body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: 'x' }] }),
+    }).catch(() => null);
+    await waitFor('codex to ask the model', () => p.mock.requests.length > before, 30000);
+    if (stream) assert.equal((await r).status, 200);
+    ac.abort();
+    const gone = await waitFor('the abandoned line', () => accessLine(id), 30000);
+    assert.deepEqual(Object.keys(gone).slice(0, keys.length), keys);
+    assert.equal(gone.status, '499');
+    assert.equal(gone.model, 'm');
+    assert.equal(gone.outcome, 'client_gone');
+  }
+  p.mock.script = () => ({ text: 'ok' });
+});
+
+// The proxy's writable memory, read through /proc (the tests run as root,
+// as CI does; a missing permission is a failure saying so).
+function memoryHolds(pid, needle) {
+  const fs = require('node:fs');
+  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => / rw.p /.test(l));
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    for (const l of maps) {
+      const [a, b] = l.split(' ')[0].split('-').map((x) => BigInt(`0x${x}`));
+      const len = Number(b - a);
+      if (len > 512 * 1024 * 1024) continue;
+      const buf = Buffer.alloc(len);
+      let n = 0;
+      try { n = fs.readSync(fd, buf, 0, len, a); } catch { continue; }
+      if (buf.subarray(0, n).includes(needle)) return true;
+    }
+  } finally { fs.closeSync(fd); }
+  return false;
+}
+
+test('a presented key is wiped from the proxy\'s memory once its request is handled', async () => {
+  assert.equal(process.getuid(), 0, 'this test reads /proc/<pid>/mem and must run as root (as scripts/test.sh does)');
+  const marker = `sk-wipe-${require('node:crypto').randomBytes(12).toString('hex')}`;
+  const r = await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${marker}` } });
+  assert.equal(r.status, 401);
+  await r.text();
+  assert.ok(!memoryHolds(p.proc.pid, Buffer.from(marker.slice(8))), 'a presented key is still in the proxy\'s memory');
+});
