@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "common/unique_fd.h"
 #include "supervisor/api_keys.h"
+#include "supervisor/metrics.h"
 #include "supervisor/model_names.h"
 #include "supervisor/private_codex_home.h"
 #include "supervisor/privileges.h"
@@ -30,6 +31,7 @@ struct App {
     PrivateCodexHome private_home;  // what codex runs with
     std::string model_catalog;      // the catalog file codex runs with (codex_model_catalog.h)
     bool codex_login_found = false;
+    Metrics metrics;
     Scheduler *scheduler = nullptr;
     std::unordered_set<HttpConnection *> connections;
     // TCP (HOST:PORT) or a Unix socket (CODEX_PROXY_LISTEN=unix:...).
