@@ -30,7 +30,9 @@ struct App {
     std::string codex_home;  // the configured CODEX_HOME: read, never written
     PrivateCodexHome private_home;  // what codex runs with
     std::string model_catalog;      // the catalog file codex runs with (codex_model_catalog.h)
-    bool codex_login_found = false;
+    bool codex_login_found = false;  // as /healthz last looked (health.cpp)
+    bool codex_login_checked = false;
+    uint64_t codex_login_checked_ms = 0;
     Metrics metrics;
     Scheduler *scheduler = nullptr;
     std::unordered_set<HttpConnection *> connections;
