@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjson-dev libsodium-dev
-          libcmocka-dev strace prometheus)  # prometheus: promtool checks GET /metrics
+          libcmocka-dev strace prometheus wrk)  # promtool checks GET /metrics; wrk drives bench/
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
