@@ -21,13 +21,14 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { startProxy, post, tmpdir, waitFor } = require('../tests/e2e/harness');
+const { startProxy, post, tmpdir, waitFor, baseEnv, PROXYD, CODEX } = require('../tests/e2e/harness');
 
 const RUNS = Number(process.env.BENCH_RUNS || 15);
 const ROUNDS = 3;
 const WRK_SECONDS = 3;
 const IDLE_CONNECTIONS = 500;
 const QUEUED_CLIENTS = 1000;
+const STEP_MIN_MS = 3000;
 const KEY = 'sk-bench-0123456789abcdef';
 const auth = { authorization: `Bearer ${KEY}` };
 
@@ -107,6 +108,38 @@ function wrk(port, route, connections = 8) {
   });
 }
 
+// A proxy whose log goes to a file, as under journald, not through a pipe
+// into this busy process: at thousands of requests a second, a reader that
+// falls behind would throttle the proxy and the figure would measure it.
+async function proxyLoggingToFile(codexHome, env) {
+  const dir = tmpdir('bench-proxy-');
+  const logPath = path.join(dir, 'proxy.log');
+  const logFd = fs.openSync(logPath, 'a');
+  const proc = spawn(PROXYD(), [], {
+    env: {
+      PATH: `${path.dirname(CODEX())}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: process.env.HOME,
+      PORT: '0', CODEX_HOME: codexHome, CODEX_BIN: CODEX(), CODEX_PROXY_WORKDIR: path.join(dir, 'jobs'),
+      CODEX_PROXY_STATE_DIR: path.join(tmpdir('bench-state-'), 'state'), ...baseEnv(), ...env,
+    },
+    stdio: ['ignore', 'ignore', logFd],
+  });
+  fs.closeSync(logFd);
+  const port = await waitFor('the proxy to listen', () => {
+    const m = /msg=listening host=\S+ port=(\d+)/.exec(fs.readFileSync(logPath, 'utf8'));
+    return m && Number(m[1]);
+  });
+  await waitFor('an idle executor', () => /msg="executor ready"/.test(fs.readFileSync(logPath, 'utf8')));
+  return {
+    proc, port,
+    async stop() {
+      const exited = new Promise((r) => proc.on('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 // The CPU time (user + system) a process has used, in µs.
 function cpuMicros(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -161,7 +194,8 @@ function healthProber(port) {
   let out = '';
   c.stdout.on('data', (d) => { out += d; });
   const exited = new Promise((resolve) => c.on('exit', resolve));
-  return { async stop() { c.kill('SIGTERM'); await exited; return JSON.parse(out).samples; } };
+  // A prober stopped before it set up has no samples.
+  return { async stop() { c.kill('SIGTERM'); await exited; return out ? JSON.parse(out).samples : []; } };
 }
 
 // Peak RSS of pid, sampled every 20 ms until stop().
@@ -184,8 +218,9 @@ async function growthStep(p, label, clients, perClient, content) {
   const prober = healthProber(p.port);
   const rss = rssSampler(p.proc.pid);
   const statuses = [];
+  const until = Date.now() + STEP_MIN_MS;  // enough /healthz samples even when requests are quick
   await Promise.all(Array.from({ length: clients }, async () => {
-    for (let i = 0; i < perClient; i++) statuses.push((await proxied(p, content)).status);
+    for (let i = 0; i < perClient || Date.now() < until; i++) statuses.push((await proxied(p, content)).status);
   }));
   const peak = rss.stop();
   const lat = await prober.stop();
@@ -247,6 +282,11 @@ const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 const spread = (xs) => `${Math.min(...xs).toFixed(2)}x–${Math.max(...xs).toFixed(2)}x`;
 
 async function main() {
+  if (process.env.BENCH_GROWTH_ONLY !== '1') await ratios();
+  await growthAndQueue();
+}
+
+async function ratios() {
   const p = await startProxy({ CODEX_PROXY_API_KEY: KEY, CODEX_PROXY_MAX_CONNECTIONS: String(IDLE_CONNECTIONS + 50), CODEX_PROXY_IDLE_TIMEOUT_MS: '60000', CODEX_PROXY_HEADER_TIMEOUT_MS: '60000' });
   p.mock.script = () => ({ text: 'hi' });
   const base = await baselineServer(JSON.stringify(await p.health()));
@@ -259,10 +299,15 @@ async function main() {
       `${proxyMs.toFixed(0)} ms`, `codex exec alone, same flags: ${directMs.toFixed(0)} ms`, ratio(proxyMs, directMs)]);
     rows.push([`codex exec as a model (the proxy's flags), median of ${RUNS} (${ROUNDS} rounds: ${spread(rounds.map((r) => r.direct / r.agent))})`,
       `${directMs.toFixed(0)} ms`, `codex exec as an agent (defaults): ${agentMs.toFixed(0)} ms`, ratio(directMs, agentMs)]);
-    for (const [name, route] of [['/healthz', '/healthz'], ['401 (no key; both close the connection)', '/v1/models']]) {
-      const t = await throughputPair(p.proc.pid, p.port, base.proc.pid, base.port, route);
-      rows.push([`${name}, wrk 1 thread, 8 connections, median of ${ROUNDS} (${spread(t.ratios)})`, `${t.proxy.toFixed(0)} req/s`, `node http: ${t.base.toFixed(0)} req/s`, ratio(t.proxy, t.base)]);
-      rows.push([`${name}, server CPU per request, median of ${ROUNDS} (${spread(t.cpuRatios)})`, `${t.proxyCpu.toFixed(0)} µs`, `node http: ${t.baseCpu.toFixed(0)} µs`, ratio(t.proxyCpu, t.baseCpu)]);
+    const q = await proxyLoggingToFile(p.codexHome, { CODEX_PROXY_API_KEY: KEY });
+    try {
+      for (const [name, route] of [['/healthz', '/healthz'], ['401 (no key; both close the connection)', '/v1/models']]) {
+        const t = await throughputPair(q.proc.pid, q.port, base.proc.pid, base.port, route);
+        rows.push([`${name}, wrk 1 thread, 8 connections, median of ${ROUNDS} (${spread(t.ratios)})`, `${t.proxy.toFixed(0)} req/s`, `node http: ${t.base.toFixed(0)} req/s`, ratio(t.proxy, t.base)]);
+        rows.push([`${name}, server CPU per request, median of ${ROUNDS} (${spread(t.cpuRatios)})`, `${t.proxyCpu.toFixed(0)} µs`, `node http: ${t.baseCpu.toFixed(0)} µs`, ratio(t.proxyCpu, t.baseCpu)]);
+      }
+    } finally {
+      await q.stop();
     }
     await sleep(500);
     const proxyRss0 = rssKiB(p.proc.pid);
@@ -282,12 +327,15 @@ async function main() {
   console.log('| measure | codex-proxy | baseline (same run) | ratio |');
   console.log('| --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+async function growthAndQueue() {
 
   const g = await growth();
   console.log('\n| load | statuses | proxy time per request (median, ms) | supervisor peak RSS | /healthz p50 / p99 (samples) |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of g)
-    console.log(`| ${r.label} | ${r.statuses} | ${r.overhead} | ${r.peakMiB.toFixed(1)} MiB | ${r.healthP50.toFixed(1)} / ${r.healthP99.toFixed(1)} ms (${r.samples}) |`);
+    console.log(`| ${r.label} | ${r.statuses} | ${r.overhead} | ${r.peakMiB.toFixed(1)} MiB | ${r.samples ? `${r.healthP50.toFixed(1)} / ${r.healthP99.toFixed(1)} ms (${r.samples})` : 'no samples'} |`);
 
   const q = await queued();
   console.log(`\n${QUEUED_CLIENTS} clients waiting (queue depth ${q.depth}): supervisor RSS ${(q.rss0 / 1024).toFixed(1)} → ${(q.rss1 / 1024).toFixed(1)} MiB, ${(q.perClient / 1024).toFixed(1)} KiB per waiting client`);
