@@ -282,8 +282,9 @@ const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 const spread = (xs) => `${Math.min(...xs).toFixed(2)}x–${Math.max(...xs).toFixed(2)}x`;
 
 async function main() {
+  // BENCH_GROWTH_ONLY=1 or BENCH_RATIOS_ONLY=1 runs one half.
   if (process.env.BENCH_GROWTH_ONLY !== '1') await ratios();
-  await growthAndQueue();
+  if (process.env.BENCH_RATIOS_ONLY !== '1') await growthAndQueue();
 }
 
 async function ratios() {
