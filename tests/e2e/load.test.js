@@ -30,6 +30,9 @@ before(async () => {
     CODEX_MODEL: 'gpt-mock-1', CODEX_PROXY_MAX_CONCURRENCY: '3', CODEX_PROXY_MAX_QUEUE: String(CLIENTS * 2),
     CODEX_PROXY_MAX_CONNECTIONS: String(CLIENTS * 4), CODEX_PROXY_MAX_BODY_BYTES: String(MAX_BODY),
     CODEX_PROXY_HEADER_TIMEOUT_MS: '2000', CODEX_PROXY_BODY_TIMEOUT_MS: '2000',
+    // Under ASan, freed memory waits in a quarantine (256 MiB by default) and
+    // counts as resident; a smaller one keeps the RSS check meaningful.
+    ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'quarantine_size_mb=16'].filter(Boolean).join(':'),
   });
   p.mock.script = () => ({ text: ANSWER });
 });
@@ -38,6 +41,10 @@ after(async () => {
   assert.equal(r.code, 0, `codex-proxyd exit: ${JSON.stringify(r)}`);
 });
 
+// The sanitizer build (scripts/test.sh runs every test on it too) is several
+// times slower and keeps a quarantine and shadow memory: its bounds are
+// wider. The figures the issue asks for are the plain build's.
+const sanitized = (pid) => /lib(asan|ubsan)/.test(fs.readFileSync(`/proc/${pid}/maps`, 'utf8'));
 const fdCount = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const peer = (i) => `127.0.0.${2 + (i % PEER_ADDRESSES)}`;
@@ -215,9 +222,12 @@ test('100 clients with faults: nothing leaks, every complete read is a complete 
   assert.ok(complete >= 50, `only ${complete} complete answers in ${LOAD_MS} ms`);
   assert.deepEqual(Object.keys(probe.statuses), ['200'], `/healthz answered ${JSON.stringify(probe.statuses)}`);
   assert.ok(sorted.length >= 200, `only ${sorted.length} /healthz samples`);
-  assert.ok(p99 < 50, `/healthz p99 ${p99.toFixed(1)} ms under load`);
+  const asan = sanitized(p.proc.pid);
+  const p99Bound = asan ? 150 : 50;
+  assert.ok(p99 < p99Bound, `/healthz p99 ${p99.toFixed(1)} ms under load (bound ${p99Bound} ms${asan ? ', sanitizer build' : ''})`);
   assert.equal(afterLoad.fds, idle.fds, 'supervisor fds');
   assert.deepEqual(afterLoad.children, idle.children, 'supervisor children (the same executors, nothing else)');
   assert.deepEqual(afterLoad.jobDirs, []);
-  assert.ok(afterLoad.rss <= idle.rss + 16 * 1024, `supervisor RSS ${idle.rss} KiB idle, ${afterLoad.rss} KiB after`);
+  const rssSlackKiB = (asan ? 64 : 16) * 1024;
+  assert.ok(afterLoad.rss <= idle.rss + rssSlackKiB, `supervisor RSS ${idle.rss} KiB idle, ${afterLoad.rss} KiB after`);
 });
