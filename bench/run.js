@@ -293,6 +293,8 @@ async function ratios() {
   const base = await baselineServer(JSON.stringify(await p.health()));
   const rows = [];
   try {
+    await sleep(500);
+    const proxyRssStart = rssKiB(p.proc.pid), nodeRssStart = rssKiB(base.proc.pid);
     const rounds = await completions(p);
     const proxyMs = median(rounds.map((r) => r.proxy)), directMs = median(rounds.map((r) => r.direct));
     const agentMs = median(rounds.map((r) => r.agent));
@@ -320,6 +322,7 @@ async function ratios() {
     const nodePerConn = (rssKiB(base.proc.pid) - nodeRss0) * 1024 / IDLE_CONNECTIONS;
     b.forEach((s) => s.destroy());
     rows.push([`memory per idle connection (${IDLE_CONNECTIONS})`, `${(proxyPerConn / 1024).toFixed(1)} KiB`, `node http: ${(nodePerConn / 1024).toFixed(1)} KiB`, ratio(proxyPerConn, Math.max(nodePerConn, 1))]);
+    rows.push(['supervisor RSS at start', `${(proxyRssStart / 1024).toFixed(1)} MiB`, `node http: ${(nodeRssStart / 1024).toFixed(1)} MiB`, ratio(proxyRssStart, nodeRssStart)]);
     rows.push(['supervisor RSS at rest (after the runs above)', `${(proxyRss0 / 1024).toFixed(1)} MiB`, `node http: ${(nodeRss0 / 1024).toFixed(1)} MiB`, ratio(proxyRss0, nodeRss0)]);
   } finally {
     base.proc.kill();
