@@ -186,6 +186,8 @@ bool config_load(EnvLookup lookup, void *ctx, Config &cfg, std::string &error) {
         if (!parse_pass_env(v, cfg.pass_env, error)) return false;
     if (const char *v = lookup("CODEX_PROXY_ALLOW_UNAUTHENTICATED", ctx))
         if (!parse_flag("CODEX_PROXY_ALLOW_UNAUTHENTICATED", v, cfg.allow_unauthenticated, error)) return false;
+    if (const char *v = lookup("CODEX_PROXY_METRICS_PUBLIC", ctx))
+        if (!parse_flag("CODEX_PROXY_METRICS_PUBLIC", v, cfg.metrics_public, error)) return false;
     if (const char *v = lookup("CODEX_PROXY_LANDLOCK", ctx))
         if (!parse_flag("CODEX_PROXY_LANDLOCK", v, cfg.landlock, error)) return false;
     if (const char *v = lookup("CODEX_PROXY_SOCKET_MODE", ctx))

@@ -15,6 +15,7 @@ struct Config {
     std::string api_key_file;     // CODEX_PROXY_API_KEY_FILE: one key per line
     std::string credentials_dir;  // systemd's CREDENTIALS_DIRECTORY
     bool allow_unauthenticated = false;  // a non-loopback listener without a key
+    bool metrics_public = false;  // GET /metrics without the API key
     std::string listen;           // "unix:/path"; empty: HOST and PORT
     uint32_t socket_mode = 0660;
     std::string socket_group;     // name or number; empty: the proxy's group

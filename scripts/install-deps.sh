@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjson-dev libsodium-dev
-          libcmocka-dev libtomlplusplus-dev strace
+          libcmocka-dev libtomlplusplus-dev strace prometheus wrk  # promtool checks GET /metrics; wrk drives bench/
           # the Docker Compose test: podman with runc, a debootstrap'd base image
           podman podman-compose runc netavark aardvark-dns debootstrap curl)
 packages+=(clang python3)  # scripts/test.sh's clang build; e2e tests' notify socket (node has no AF_UNIX datagrams)

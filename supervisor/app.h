@@ -10,6 +10,7 @@
 #include "common/unique_fd.h"
 #include "supervisor/api_keys.h"
 #include "supervisor/codex_binary.h"
+#include "supervisor/metrics.h"
 #include "supervisor/model_names.h"
 #include "supervisor/private_codex_home.h"
 #include "supervisor/privileges.h"
@@ -32,7 +33,10 @@ struct App {
     std::string codex_home;  // the configured CODEX_HOME: read, never written
     PrivateCodexHome private_home;  // what codex runs with
     std::string model_catalog;      // the catalog file codex runs with (codex_model_catalog.h)
-    bool codex_login_found = false;
+    bool codex_login_found = false;  // as /healthz last looked (health.cpp)
+    bool codex_login_checked = false;
+    uint64_t codex_login_checked_ms = 0;
+    Metrics metrics;
     Scheduler *scheduler = nullptr;
     std::unordered_set<HttpConnection *> connections;
     // TCP (HOST:PORT) or a Unix socket (CODEX_PROXY_LISTEN=unix:...).

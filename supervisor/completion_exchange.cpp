@@ -40,6 +40,7 @@ public:
 private:
     bool free_text() const { return plan_.shape == AnswerShape::FreeText; }
     void add_text(std::string_view t);
+    void first_output();
     void record(const JobResult &r);
     bool retry(const std::string &problem);
     void answer(const Answer &a);
@@ -57,6 +58,7 @@ private:
     std::string text_;     // free text: every message; otherwise the last one
     bool deltas_in_message_ = false;  // this message already went out as deltas
     int messages_ = 0;
+    bool output_started_ = false;  // time to first token recorded
     ipc::UsageMsg usage_;  // summed over attempts
 };
 
@@ -80,7 +82,18 @@ void CompletionExchange::open_stream() {
 
 void CompletionExchange::add_text(std::string_view t) {
     text_.append(t);
-    if (stream_ && free_text() && !t.empty()) conn_->stream_write(fmt_->stream_text(t));
+    if (stream_ && free_text() && !t.empty()) {
+        first_output();
+        conn_->stream_write(fmt_->stream_text(t));
+    }
+}
+
+void CompletionExchange::first_output() {
+    if (output_started_) return;
+    output_started_ = true;
+    App &app = conn_->app();
+    const HttpRequest &r = conn_->request();
+    app.metrics.first_token(app.model_names, r.stats.model, static_cast<double>(uv_now(app.loop) - r.start_ms) / 1000.0);
 }
 
 void CompletionExchange::job_text_delta(std::string_view t) {
@@ -164,6 +177,9 @@ void CompletionExchange::job_done(const JobResult &r) {
 void CompletionExchange::answer(const Answer &a) {
     HttpConnection *c = conn_;  // the calls below may end this exchange
     conn_->request().stats.outcome = "ok";
+    first_output();
+    App &app = conn_->app();
+    app.metrics.token_usage(app.model_names, conn_->request().stats.model, usage_.input_tokens, usage_.output_tokens);
     fmt_->completed(a);
     if (stream_) {
         std::string out = free_text() ? "" : fmt_->stream_answer(a);

@@ -53,6 +53,7 @@ void schedule_respawn(ExecutorSlot &s) {
         s.scheduler->slot_stopped(s);
         return;
     }
+    app.metrics.executor_restarts++;
     uint64_t lived = uv_now(app.loop) - s.spawned_ms;
     s.backoff_ms = lived >= kHealthyLifeMs || !s.backoff_ms ? kFirstBackoffMs
                                                            : std::min(s.backoff_ms * 2, kMaxBackoffMs);

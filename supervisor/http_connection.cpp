@@ -620,5 +620,6 @@ void HttpConnection::log_access() {
     if (s.codex_ms >= 0) line.kv("codex_ms", s.codex_ms).kv("exit", s.exit_status);
     if (s.outcome) line.kv("outcome", s.outcome);
     line.emit();
+    app_.metrics.request_done(app_.model_names, req_, status_, uv_now(app_.loop));
     req_.request_id.clear();  // one line per request
 }

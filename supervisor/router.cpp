@@ -6,6 +6,7 @@
 #include "supervisor/app.h"
 #include "supervisor/chat_completions.h"
 #include "supervisor/health.h"
+#include "supervisor/metrics.h"
 #include "supervisor/models.h"
 #include "supervisor/responses_api.h"
 
@@ -35,7 +36,8 @@ void method_not_allowed(HttpConnection &c, const char *allow) {
 bool router_precheck(HttpConnection &c, ApiError &err) {
     App &app = c.app();
     const HttpRequest &r = c.request();
-    if (is_v1(r.path) && app.keys.enabled()) {
+    bool needs_key = is_v1(r.path) || (r.path == "/metrics" && !app.cfg.metrics_public);
+    if (needs_key && app.keys.enabled()) {
         const std::string *auth = r.header("authorization");
         if (!auth || !app.keys.check_authorization(*auth)) {
             err = api_error_for_status(401);
@@ -56,6 +58,7 @@ void route_request(HttpConnection &c) {
     std::string_view p = r.path;
     bool get = r.method == HTTP_GET || r.method == HTTP_HEAD;
     if (p == "/healthz") return get ? handle_healthz(c) : method_not_allowed(c, "GET, HEAD");
+    if (p == "/metrics") return get ? handle_metrics(c) : method_not_allowed(c, "GET, HEAD");
     if (p == "/v1/models") return get ? handle_models_list(c) : method_not_allowed(c, "GET, HEAD");
     if (has_prefix(p, "/v1/models/") && p.size() > strlen("/v1/models/"))
         return get ? handle_model_get(c, std::string(p.substr(strlen("/v1/models/")))) : method_not_allowed(c, "GET, HEAD");

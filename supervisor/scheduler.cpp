@@ -31,7 +31,7 @@ Scheduler::Scheduler(App &app) : app_(app) {
 Scheduler::~Scheduler() = default;
 
 void Scheduler::start() {
-    refresh_gate_ = std::make_unique<TokenRefreshGate>(app_.private_home.dir + "/auth.json");
+    refresh_gate_ = std::make_unique<TokenRefreshGate>(app_.private_home.dir + "/auth.json", &app_.metrics.token_refreshes);
     for (auto &s : slots_) executor_slot_spawn(*s);
 }
 
@@ -62,7 +62,10 @@ void Scheduler::pump() {
         // While the login is due for a refresh, one job at a time: see
         // token_refresh_gate.h. The next pump (a job ending) looks again.
         bool any_busy = std::any_of(slots_.begin(), slots_.end(), [](auto &x) { return x->job != nullptr; });
-        if (any_busy && refresh_gate_ && refresh_gate_->refresh_due(time(nullptr))) break;
+        if (any_busy && refresh_gate_ && refresh_gate_->refresh_due(time(nullptr))) {
+            app_.metrics.refresh_gate_waits++;
+            break;
+        }
         Job *job = queue_.front();
         queue_.pop_front();
         dispatch(*s, job);
@@ -115,6 +118,7 @@ void Scheduler::sweep_queue() {
 void Scheduler::finish(Job *job, const JobResult &r0) {
     JobResult r = r0;
     r.queue_ms = static_cast<int64_t>((job->started_ms ? job->started_ms : uv_now(app_.loop)) - job->enqueued_ms);
+    app_.metrics.job_finished(r);
     JobSink *sink = job->sink;
     job->sink = nullptr;
     if (job->slot) job->slot->job = nullptr;
@@ -128,6 +132,7 @@ void Scheduler::cancel(Job *job) {
     auto it = std::find(queue_.begin(), queue_.end(), job);
     if (it != queue_.end()) {
         queue_.erase(it);
+        app_.metrics.job_dropped_from_queue();
         delete job;
         app_jobs_changed(app_);
         return;

@@ -56,7 +56,9 @@ void TokenRefreshGate::reload(const struct stat &st) {
     mtime_ = st.st_mtim, ino_ = st.st_ino, size_ = st.st_size;
     std::string text;
     small_file_read(path_, text, 1u << 20, true);
+    time_t before = last_refresh_;
     chatgpt_ = token_login_times(text, access_exp_, last_refresh_);
+    if (refreshes_ && before && last_refresh_ > before) ++*refreshes_;
     sodium_memzero(text.data(), text.size());
 }
 

@@ -9,12 +9,15 @@
 #pragma once
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 
 class TokenRefreshGate {
 public:
-    explicit TokenRefreshGate(std::string auth_json) : path_(std::move(auth_json)) {}
+    // *refreshes, when given, counts the renewals the gate sees in auth.json.
+    explicit TokenRefreshGate(std::string auth_json, uint64_t *refreshes = nullptr)
+        : path_(std::move(auth_json)), refreshes_(refreshes) {}
     // True when the login in auth.json may be refreshed by the next run.
     bool refresh_due(time_t now);
 
@@ -22,6 +25,7 @@ private:
     void reload(const struct stat &st);
 
     std::string path_;
+    uint64_t *refreshes_;
     struct timespec mtime_ = {0, 0};
     ino_t ino_ = 0;
     off_t size_ = -1;

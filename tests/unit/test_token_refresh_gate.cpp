@@ -101,6 +101,34 @@ static void huge_expiry_counts_as_expired(void **) {
     assert_int_equal(exp, 0);
 }
 
+static void write_file(const std::string &path, const std::string &text) {
+    std::string tmp = path + ".tmp";
+    FILE *f = fopen(tmp.c_str(), "w");
+    assert_non_null(f);
+    fputs(text.c_str(), f);
+    fclose(f);
+    assert_int_equal(rename(tmp.c_str(), path.c_str()), 0);
+}
+
+static void counts_the_renewals_it_sees(void **) {
+    char dir[] = "/tmp/gate-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    std::string path = std::string(dir) + "/auth.json";
+    uint64_t refreshes = 0;
+    TokenRefreshGate gate(path, &refreshes);
+    write_file(path, auth_json("{\"exp\":4102444800}", "2026-11-20T10:00:00Z"));
+    gate.refresh_due(1795545934);
+    assert_int_equal(refreshes, 0);  // the first login seen is no renewal
+    write_file(path, auth_json("{\"exp\":4102444801}", "2026-11-25T10:00:00Z"));
+    gate.refresh_due(1795545934);
+    assert_int_equal(refreshes, 1);
+    write_file(path, auth_json("{\"exp\":4102444802}", "2026-11-25T10:00:00Z"));
+    gate.refresh_due(1795545934);
+    assert_int_equal(refreshes, 1);  // a new file with the same last_refresh is none
+    unlink(path.c_str());
+    rmdir(dir);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_expiry_and_last_refresh),
@@ -111,6 +139,7 @@ int main() {
         cmocka_unit_test(api_key_login_is_never_due),
         cmocka_unit_test(no_auth_file_is_never_due),
         cmocka_unit_test(huge_expiry_counts_as_expired),
+        cmocka_unit_test(counts_the_renewals_it_sees),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
