@@ -1,0 +1,162 @@
+// Codex misbehaving in every way a process can: a stand-in
+// (fake_codex/faulty_codex.sh) that crashes mid-answer, prints garbage or
+// invalid UTF-8, prints 50 MiB or one 10 MiB line, never exits, ignores
+// SIGTERM, leaves a setsid() grandchild holding its stdout, or closes its
+// stdout and stays. For each: the request gets a clean answer or a clean
+// OpenAI-style error within its timeout; the proxy stays up and answers the
+// next request; its memory stays bounded; and afterwards no process of the
+// job, no extra fd of the supervisor and no job directory is left.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startProxy, post, parseSse, assertErrorEnvelope, waitFor, pidsWithArg, tmpdir } = require('./harness');
+
+const TIMEOUT_MS = 4000;
+let p;
+let dir;
+let marker;
+let idleFds;
+
+const setMode = (mode) => fs.writeFileSync(path.join(dir, 'mode'), mode, { mode: 0o644 });
+const fdCount = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
+const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+const chat = (extra = {}) => ({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra });
+
+function parentOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch { return 0; }
+}
+
+// Every live process whose ancestry reaches the proxy.
+function descendants(root) {
+  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  return all.filter((pid) => {
+    for (let q = parentOf(pid), hops = 0; q > 1 && hops < 64; q = parentOf(q), hops++)
+      if (q === root) return true;
+    return false;
+  });
+}
+
+// What the proxy should be back to once a request is over: its executors
+// and nothing below them, its idle fds, no job directory.
+async function assertNothingLeft(what) {
+  const proxy = p.proc.pid;
+  await waitFor(`${what}: the stand-in's processes to be gone`, () => pidsWithArg(marker).length === 0, 10000);
+  await waitFor(`${what}: no process below the executors`, () => {
+    const executors = new Set(p.executorPids());
+    return descendants(proxy).every((pid) => executors.has(pid));
+  }, 10000);
+  await waitFor(`${what}: no job directory`, () => p.jobDirs().length === 0, 10000);
+  await p.waitIdle();
+  await waitFor(`${what}: the supervisor's fds back to ${idleFds}`, () => fdCount(proxy) === idleFds, 10000);
+}
+
+// The proxy still answers: the stand-in's normal answer, through both APIs.
+async function assertStillAnswers(what) {
+  setMode('answer');
+  const r = await post(p, '/v1/chat/completions', chat());
+  assert.equal(r.status, 200, `${what}: the next request failed: ${p.log().slice(-2000)}`);
+  assert.equal((await r.json()).choices[0].message.content, 'still here');
+  const s = await post(p, '/v1/responses', { model: 'm', input: 'x' });
+  assert.equal(s.status, 200);
+  assert.equal((await s.json()).output_text, 'still here');
+}
+
+async function expectError(r, status, code) {
+  assert.equal(r.status, status, p.log().slice(-3000));
+  assertErrorEnvelope(await r.json(), code);
+}
+
+// Runs one faulty request (whole and streamed), then checks the aftermath.
+async function fault(mode, check) {
+  setMode(mode);
+  const started = Date.now();
+  await check();
+  assert.ok(Date.now() - started < 4 * TIMEOUT_MS + 10000, `${mode}: answered only after ${Date.now() - started} ms`);
+  await assertNothingLeft(mode);
+  await assertStillAnswers(mode);
+  await assertNothingLeft(`${mode}, then an answer`);
+}
+
+before(async () => {
+  dir = tmpdir('codex-faults-');
+  marker = path.basename(dir);
+  fs.copyFileSync(path.join(__dirname, 'fake_codex', 'faulty_codex.sh'), path.join(dir, 'codex'));
+  fs.chmodSync(path.join(dir, 'codex'), 0o755);
+  fs.writeFileSync(path.join(dir, 'answer'), 'still here', { mode: 0o644 });
+  setMode('answer');
+  p = await startProxy({ CODEX_BIN: path.join(dir, 'codex'), CODEX_PROXY_TIMEOUT_MS: String(TIMEOUT_MS) });
+  // The idle fd count, once a first request has opened what stays open.
+  await assertStillAnswers('warm-up');
+  await p.waitIdle();
+  idleFds = fdCount(p.proc.pid);
+});
+after(async () => { assert.equal((await p.stop()).code, 0, p.log()); });
+
+test('codex crashing mid-answer is a 502 codex_failed', () => fault('crash', async () => {
+  await expectError(await post(p, '/v1/chat/completions', chat()), 502, 'codex_failed');
+  const s = await post(p, '/v1/responses', { model: 'm', input: 'x', stream: true });
+  assert.equal(s.status, 200);
+  const events = parseSse(await s.text());
+  assert.equal(events.at(-1).event, 'response.failed');
+}));
+
+test('garbage on stdout is a 502 codex_failed', () => fault('garbage', async () => {
+  await expectError(await post(p, '/v1/chat/completions', chat()), 502, 'codex_failed');
+  assert.match(p.log(), /msg="codex printed a non-event line"/);
+}));
+
+test('an answer that is not UTF-8 reaches the client as valid UTF-8, or as an error', () => fault('invalid_utf8', async () => {
+  for (const stream of [false, true]) {
+    const r = await post(p, '/v1/chat/completions', chat({ stream }));
+    const bytes = Buffer.from(await r.arrayBuffer());
+    // fatal: throws on any byte sequence that is not UTF-8
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (r.status === 200 && !stream) assert.match(JSON.parse(text).choices[0].message.content, /^bad .* end$/);
+    else if (r.status !== 200) assertErrorEnvelope(JSON.parse(text));
+  }
+}));
+
+test('50 MiB of output is a clean error, and the supervisor does not keep it', () => fault('huge_output', async () => {
+  const before = rssKiB(p.proc.pid);
+  await expectError(await post(p, '/v1/chat/completions', chat()), 502, 'codex_failed');
+  const s = await post(p, '/v1/chat/completions', chat({ stream: true }));
+  assert.equal(s.status, 200);
+  const events = parseSse(await s.text());
+  assertErrorEnvelope(events.find((e) => e.data && e.data.error).data, 'codex_failed');
+  await p.waitIdle();
+  const grew = rssKiB(p.proc.pid) - before;
+  assert.ok(grew < 64 * 1024, `the supervisor's RSS grew by ${grew} KiB`);
+}));
+
+test('one 10 MiB event line is answered or refused cleanly', () => fault('long_line', async () => {
+  const r = await post(p, '/v1/chat/completions', chat());
+  const body = await r.json();
+  if (r.status === 200) assert.equal(body.choices[0].message.content.length, 10 * 1024 * 1024);
+  else {
+    assert.equal(r.status, 502, JSON.stringify(body));
+    assertErrorEnvelope(body);
+  }
+}));
+
+test('a codex that never exits is a 504 timeout', () => fault('never_exits', async () => {
+  await expectError(await post(p, '/v1/chat/completions', chat()), 504, 'timeout');
+}));
+
+test('a codex that ignores SIGTERM is killed and is a 504 timeout', () => fault('ignores_sigterm', async () => {
+  await expectError(await post(p, '/v1/responses', { model: 'm', input: 'x' }), 504, 'timeout');
+}));
+
+test('a setsid() grandchild holding stdout neither holds the answer nor outlives the job', () => fault('setsid_grandchild', async () => {
+  const r = await post(p, '/v1/chat/completions', chat());
+  assert.equal(r.status, 200, p.log().slice(-2000));
+  assert.equal((await r.json()).choices[0].message.content, 'still here');
+}));
+
+test('a codex that closes stdout and stays is a 504 timeout', () => fault('closes_stdout', async () => {
+  await expectError(await post(p, '/v1/chat/completions', chat()), 504, 'timeout');
+}));
