@@ -8,3 +8,6 @@ endif()
 add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
                     -fno-sanitize-recover=all)
 add_link_options(-fsanitize=address,undefined)
+# The fuzz.* tests run even with BUILD_TESTING=OFF (scripts/test.sh's fuzz
+# build has no unit or e2e tests): testing is enabled here, at the top level.
+enable_testing()

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjson-dev libsodium-dev
-          libcmocka-dev strace)
+          libcmocka-dev strace
+          clang libclang-rt-14-dev)  # the fuzz targets: clang and its libFuzzer runtime
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

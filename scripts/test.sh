@@ -22,3 +22,10 @@ cmake --build build-sanitize -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure
+
+# The fuzz targets (fuzz/): clang with libFuzzer, ASan and UBSan. Each
+# fuzz.* test replays its saved crashes, then fuzzes for a bounded time.
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
+  -DCODEX_PROXY_FUZZ=ON
+cmake --build build-fuzz -j"$jobs"
+ctest --test-dir build-fuzz --output-on-failure

@@ -16,6 +16,13 @@ begin() {
 }
 message() { event "{\"type\":\"item.completed\",\"item\":{\"id\":\"item_0\",\"type\":\"agent_message\",\"text\":\"$1\"}}"; }
 complete() { event '{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":0,"output_tokens":2,"reasoning_output_tokens":0}}'; }
+# An agent message of $1 bytes of the letter $2, streamed: no shell
+# variable holds it.
+big_message() {
+  printf '{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"'
+  head -c "$1" /dev/zero | tr '\0' "$2"
+  printf '"}}\n'
+}
 # Runs until killed; argv names the marker.
 forever() { exec bash -c 'while :; do sleep 0.05; done' "$marker-$1"; }
 
@@ -36,12 +43,11 @@ invalid_utf8)  # a well-formed answer whose text is not UTF-8
   complete ;;
 huge_output)  # 50 MiB of answer text, in 1 MiB messages
   begin
-  mib=$(head -c 1048576 /dev/zero | tr '\0' x)
-  for _ in $(seq 50); do message "$mib"; done
+  for _ in $(seq 50); do big_message 1048576 x; done
   exit 1 ;;
 long_line)  # one event line of 10 MiB, then a completed turn
   begin
-  message "$(head -c 10485760 /dev/zero | tr '\0' y)"
+  big_message 10485760 y
   complete ;;
 never_exits)  # starts, then neither answers nor exits
   begin; forever hang ;;
