@@ -25,6 +25,7 @@
 #include <cstring>
 #include <string>
 
+#include "fuzz/scratch_dir.h"
 #include "supervisor/app.h"
 #include "supervisor/http_connection.h"
 #include "supervisor/scheduler.h"
@@ -46,11 +47,10 @@ struct Harness {
         app.cfg.max_body_bytes = 64 * 1024;
         app.cfg.max_header_bytes = 4096;
         app.keys.add("sk-fuzz");
-        char dir[] = "/tmp/fuzz-http-XXXXXX";
-        if (!mkdtemp(dir)) abort();
+        std::string dir = scratch_dir("fuzz-http");
         std::string error;
-        if (!app.responses.open(std::string(dir) + "/responses", 1 << 20, 3600, error)) abort();
-        socket_path = std::string(dir) + "/listen.sock";
+        if (!app.responses.open(dir + "/responses", 1 << 20, 3600, error)) abort();
+        socket_path = dir + "/listen.sock";
         scheduler = new Scheduler(app);  // lives as long as the process
         app.scheduler = scheduler;
         uv_pipe_init(&loop, &app.listener.pipe, 0);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fuzz/request_to_job.h"
+#include "fuzz/scratch_dir.h"
 #include "supervisor/response_store.h"
 #include "supervisor/responses_api.h"
 
@@ -15,10 +16,8 @@ namespace {
 
 ResponseStore *open_store() {
     static ResponseStore store;
-    char dir[] = "/tmp/fuzz-responses-XXXXXX";
-    if (!mkdtemp(dir)) abort();
     std::string error;
-    if (!store.open(dir, 1 << 20, 3600, error)) abort();
+    if (!store.open(scratch_dir("fuzz-responses"), 1 << 20, 3600, error)) abort();
     std::vector<Turn> conversation = {{"user", "What is 2+2?", "", "", ""}, {"assistant", "4", "", "", ""}};
     if (!store.put("resp_000000000000000000000001", conversation,
                    {{"msg_000000000000000000000001", conversation[1]}}))

@@ -18,6 +18,10 @@ quiet=""
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TMPDIR="$work"  # the targets' own files (a socket, a response store) go here too
+
 regressions=$here/regressions/$name
 if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
   echo "fuzz.$name: replaying $(ls "$regressions" | wc -l) regression(s)"
@@ -25,8 +29,6 @@ if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
   "$bin" $quiet -timeout=10 -rss_limit_mb=2048 "$regressions"/*
 fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 cp -r "$here/corpus/$name" "$work/corpus"
 echo "fuzz.$name: fuzzing for ${seconds}s"
 # shellcheck disable=SC2086
