@@ -126,7 +126,8 @@ test('codex crashing mid-answer is a 502 codex_failed', () => fault(long, 'crash
 
 test('garbage on stdout is a 502 codex_failed', () => fault(long, 'garbage', async () => {
   await expectError(await post(p, '/v1/chat/completions', chat()), 502, 'codex_failed');
-  assert.match(p.log(), /msg="codex printed a non-event line"/);
+  // The log comes on another pipe than the answer: it may be later.
+  await waitFor('the executor to log the garbage', () => /msg="codex printed a non-event line"/.test(p.log()));
 }));
 
 test('an answer that is not UTF-8 reaches the client as valid UTF-8, or as an error', () => fault(long, 'invalid_utf8', async () => {
