@@ -118,6 +118,7 @@ after(async () => {
 
 test('codex crashing mid-answer is a 502 codex_failed', () => fault(long, 'crash', async () => {
   await expectError(await post(p, '/v1/chat/completions', chat()), 502, 'codex_failed');
+  await waitFor('the log to say codex died of SIGSEGV', () => /msg="job failed" .*outcome=backend_failed exit=-11/.test(p.log()));
   const s = await post(p, '/v1/responses', { model: 'm', input: 'x', stream: true });
   assert.equal(s.status, 200);
   const events = parseSse(await s.text());
@@ -176,6 +177,7 @@ test('a setsid() grandchild holding stdout neither holds the answer nor outlives
   const r = await post(p, '/v1/chat/completions', chat());
   assert.equal(r.status, 200, p.log().slice(-2000));
   assert.equal((await r.json()).choices[0].message.content, 'still here');
+  await waitFor('the grandchild to have run', () => /msg="codex notice" detail="grandchild up"/.test(p.log()));
 }));
 
 test('a codex that closes stdout and stays is a 504 timeout', () => fault(short, 'closes_stdout', async () => {

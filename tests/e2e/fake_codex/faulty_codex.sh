@@ -56,7 +56,9 @@ ignores_sigterm)
   begin
   while :; do sleep 0.05; done ;;
 setsid_grandchild)  # answers, but leaves a grandchild in a session of its own holding stdout
-  setsid bash -c 'trap "" TERM; while :; do sleep 0.05; done' "$marker-grandchild" &
+  # It says it is up, on that stdout, as an event the executor logs.
+  setsid bash -c 'trap "" TERM; echo "{\"type\":\"error\",\"message\":\"grandchild up\"}"; while :; do sleep 0.05; done' "$marker-grandchild" &
+  sleep 0.5
   begin; message "$(cat "$here/answer")"; complete ;;
 closes_stdout)  # closes stdout and stays
   begin
