@@ -25,6 +25,7 @@
 #include "executor/codex_events.h"
 #include "executor/job_files.h"
 #include "executor/process_tree.h"
+#include "executor/utf8_repair.h"
 
 extern char **environ;
 
@@ -168,7 +169,7 @@ void Run::feed_prompt() {
 void Run::handle_line(std::string_view l) {
     CodexEvent ev = codex_event_parse(l);
     switch (ev.kind) {
-    case CodexEventKind::AgentMessage: ch.message(ev.text); break;
+    case CodexEventKind::AgentMessage: ch.message(utf8_repair(ev.text)); break;
     case CodexEventKind::TurnCompleted:
         turn_completed = true;
         ch.usage(ev.usage);

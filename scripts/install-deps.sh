@@ -7,7 +7,7 @@ packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjso
           libcmocka-dev libtomlplusplus-dev strace prometheus wrk  # promtool checks GET /metrics; wrk drives bench/
           # the Docker Compose test: podman with runc, a debootstrap'd base image
           podman podman-compose runc netavark aardvark-dns debootstrap curl)
-packages+=(clang python3)  # scripts/test.sh's clang build; e2e tests' notify socket (node has no AF_UNIX datagrams)
+packages+=(clang libclang-rt-14-dev python3)  # the clang build, the fuzz targets' libFuzzer; e2e tests' notify socket (node has no AF_UNIX datagrams)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

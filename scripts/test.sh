@@ -30,3 +30,10 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON -DCODEX_PROXY_WERROR=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 cmake --build build-clang -j"$jobs"
+
+# The fuzz targets (fuzz/): clang with libFuzzer, ASan and UBSan. Each
+# fuzz.* test replays its saved crashes, then fuzzes for a bounded time.
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
+  -DCODEX_PROXY_FUZZ=ON -DCODEX_PROXY_WERROR=ON
+cmake --build build-fuzz -j"$jobs"
+ctest --test-dir build-fuzz --output-on-failure
