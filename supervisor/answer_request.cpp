@@ -154,8 +154,9 @@ bool parse_format(const cJSON *fmt, const cJSON *schema_holder, const std::strin
 bool parse_n(const cJSON *root, AnswerSpec &spec, ApiError &err) {
     const cJSON *n = json_get(root, "n");
     if (!n || cJSON_IsNull(n)) return true;
-    if (!cJSON_IsNumber(n) || n->valuedouble != static_cast<int>(n->valuedouble) || n->valuedouble < 1 ||
-        n->valuedouble > kMaxChoices) {
+    // The range first: casting a double beyond int's range is undefined.
+    if (!cJSON_IsNumber(n) || !(n->valuedouble >= 1 && n->valuedouble <= kMaxChoices) ||
+        n->valuedouble != static_cast<int>(n->valuedouble)) {
         err = api_error_invalid("'n' must be an integer from 1 to " + std::to_string(kMaxChoices) + ".", "n",
                                 "invalid_value");
         return false;

@@ -269,6 +269,22 @@ static void the_envelope_stays_strict_with_many_tools(void **) {
     assert_true(answer_parse(s, AnswerShape::Envelope, R"({"content":null,"tool_calls":[{"name":"tool_number_7","arguments":"{}"}]})", a, problem));
 }
 
+// Found by fuzz.answer_message: "n" beyond int's range was cast before
+// the range check (undefined; the sanitizer build aborts on it).
+static void n_beyond_any_integer_type_is_a_400(void **) {
+    for (const char *n : {"1e30", "-1e30", "1e999", "2147483648", "16.5", "0", "17"}) {
+        AnswerSpec spec;
+        ApiError err;
+        assert_false(parse(cat({"{\"n\":", n, "}"}), ApiFlavor::Chat, spec, err));
+        assert_int_equal(err.status, 400);
+        assert_str_equal(err.param, "n");
+    }
+    AnswerSpec spec;
+    ApiError err;
+    assert_true(parse("{\"n\":16}", ApiFlavor::Chat, spec, err));
+    assert_int_equal(spec.n, 16);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tools_make_an_envelope_that_strict_mode_takes),
@@ -287,6 +303,7 @@ int main() {
         cmocka_unit_test(duplicate_tool_names_are_found_in_linear_steps),
         cmocka_unit_test(the_envelope_stays_strict_with_many_tools),
         cmocka_unit_test(tool_names_may_hold_dots_and_colons_and_the_error_says_so),
+        cmocka_unit_test(n_beyond_any_integer_type_is_a_400),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
