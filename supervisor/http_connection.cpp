@@ -221,12 +221,17 @@ void HttpConnection::on_readable(ssize_t nread, const char *data) {
         return;
     }
     if (phase_ == Phase::Handling) {
-        append_wiping(pending_in_, data, n);
-        sodium_memzero(scratch, n);
-        if (pending_in_.size() > kMaxPendingInput) {
-            uv_read_stop(stream());
-            reading_ = false;
+        // Past kMaxPendingInput of pipelined bytes the rest is discarded and
+        // the connection closes after this answer; reading goes on, so that
+        // a client that leaves is still noticed and its job cancelled (a
+        // stopped read would hold an executor for the job's whole time).
+        if (keep_alive_ && pending_in_.size() + n <= kMaxPendingInput) {
+            append_wiping(pending_in_, data, n);
+        } else if (keep_alive_) {
+            keep_alive_ = false;
+            wipe_string(pending_in_);
         }
+        sodium_memzero(scratch, n);
         return;
     }
     feed(data, n);

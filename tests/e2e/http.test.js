@@ -259,6 +259,25 @@ test('a stream the client abandons is logged status=499 outcome=client_gone', as
   p.mock.script = () => ({ text: 'pong' });
 });
 
+// Found by fuzz.http_request: past 64 KiB of pipelined bytes the proxy
+// stopped reading, so it never saw such a client leave, and its job held an
+// executor until the job's own timeout.
+test('a client that leaves behind more than 64 KiB of pipelined requests is still noticed, and its job cancelled', async () => {
+  p.mock.script = () => ({ stall: true });
+  const seen = p.mock.requests.length;
+  const sock = net.connect(p.port, '127.0.0.1');
+  sock.on('error', () => {});
+  sock.write(postBytes(chat, 'X-Request-Id: pipelined-flood-1\r\n'));
+  await waitFor('codex to ask the model', () => p.mock.requests.length > seen, 30000);
+  const flood = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4096);  // ~140 KiB
+  await new Promise((r) => sock.write(flood, r));
+  await sleep(200);
+  sock.destroy();
+  const line = await waitFor('the access log line', () => logLine('pipelined-flood-1'));
+  assert.match(line, / status=499 /);
+  p.mock.script = () => ({ text: 'pong' });
+});
+
 test('one address may not hold more than its share of connections; another still gets /healthz', async () => {
   const q = await startProxy({ CODEX_PROXY_MAX_CONNECTIONS: '20', CODEX_PROXY_MAX_CONNECTIONS_PER_PEER: '3' });
   try {
