@@ -5,6 +5,9 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjson-dev libsodium-dev
           libcmocka-dev strace)
+# The packaging tests: the unit's checks, and the Debian package built,
+# linted and installed into a debootstrapped root.
+packages+=(systemd man-db dpkg-dev debhelper lintian debootstrap)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

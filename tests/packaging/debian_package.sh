@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The Debian package, as an administrator meets it: built from a copy of this
+# tree (dpkg-buildpackage -us -uc -b), lintian-clean (no error, no warning),
+# then installed, installed over, removed and purged in a throwaway Debian 12
+# root. systemd is not running there: stand-ins for systemctl and
+# deb-systemd-invoke record what the maintainer scripts ask of it.
+#
+# Cached under $CODEX_PROXY_TEST_CACHE (/var/cache/codex-proxy-tests/package):
+# the debootstrapped root, as a tarball, and the packages built from a given
+# tree content, so reruns take seconds. Needs root, and Debian's mirror
+# (through apt's configuration) the first time.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${CODEX_PROXY_TEST_CACHE:-/var/cache/codex-proxy-tests}/package
+mirror=${CODEX_PROXY_TEST_MIRROR:-http://deb.debian.org/debian}
+# The package's run-time dependencies are in the cached root, so that dpkg -i
+# needs no network; systemd for systemd-analyze verify of the installed unit.
+root_packages=adduser,systemd,libuv1,libcjson1,libsodium23,libhttp-parser2.9
+
+fail() { echo "debian_package: FAIL: $*" >&2; exit 1; }
+step() { echo "debian_package: $*"; }
+
+[ "$(id -u)" -eq 0 ] || fail "needs root (a chroot, dpkg -i in it); run the tests as root, as CI does"
+for tool in dpkg-buildpackage dpkg-checkbuilddeps lintian debootstrap chroot mount; do
+  command -v "$tool" >/dev/null ||
+    fail "$tool is missing: install dpkg-dev, lintian and debootstrap (scripts/install-deps.sh does)"
+done
+
+work=$(mktemp -d /var/tmp/codex-proxy-package.XXXXXX)
+chroot_dir=$work/root
+cleanup() {
+  for m in "$chroot_dir/proc" "$chroot_dir/dev"; do
+    mountpoint -q "$m" 2>/dev/null && umount "$m"
+  done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+# --- build, once per tree content ------------------------------------------
+mkdir -p "$work/src" "$cache"
+if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
+  (cd "$src" && git ls-files -z --cached --others --exclude-standard |
+     xargs -0 sh -c 'for f; do [ -e "$f" ] || [ -L "$f" ] && printf "%s\0" "$f"; done' sh |
+     tar --null -T - -cf - | tar -C "$work/src" -xf -)
+else
+  tar -C "$src" --exclude='./build*' --exclude=./.git --exclude=./tests/e2e/node_modules \
+      --exclude=./.codex-cli --exclude='./obj-*' -cf - . | tar -C "$work/src" -xf -
+fi
+key=$(cd "$work/src" && find . -type f -o -type l | LC_ALL=C sort |
+        tar --no-recursion --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -T - -cf - |
+        sha256sum | cut -c1-16)
+debs=$cache/debs/$key
+if [ ! -f "$debs/complete" ]; then
+  (cd "$work/src" && dpkg-checkbuilddeps) 2>&1 ||
+    fail "build dependencies are missing: run 'apt-get build-dep ./' in the source tree"
+  step "building the package (tree $key)"
+  rm -rf "$debs" && mkdir -p "$debs"
+  # The unit tests run in their own CTest tests; the build need not repeat them.
+  if ! (cd "$work/src" && DEB_BUILD_OPTIONS="nocheck parallel=2" nice dpkg-buildpackage -us -uc -b) \
+       > "$work/build.log" 2>&1; then
+    tail -n 40 "$work/build.log" >&2
+    fail "dpkg-buildpackage -us -uc -b failed (its log's end is above)"
+  fi
+  cp "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$debs/"
+  touch "$debs/complete"
+  # Keep the last few builds only.
+  ls -1dt "$cache"/debs/*/ | tail -n +4 | xargs -r rm -rf
+else
+  step "reusing the package built from this tree content ($key)"
+fi
+deb=$(ls "$debs"/codex-proxy_*_*.deb)
+version=$(dpkg-deb -f "$deb" Version)
+
+# --- lintian -----------------------------------------------------------------
+step "lintian"
+lint=$(lintian --fail-on error,warning --tag-display-limit 0 "$debs"/*.changes 2>&1 |
+         grep -v 'running with root privileges is not recommended') || {
+  echo "$lint" >&2
+  fail "lintian reports an error or a warning (above)"
+}
+[ -z "$lint" ] || echo "$lint"
+
+# --- a throwaway Debian 12 root --------------------------------------------
+base=$cache/bookworm-$(echo "$root_packages" | sha256sum | cut -c1-8).tar
+if [ ! -f "$base" ]; then
+  step "debootstrapping Debian 12 into the cache (once)"
+  rm -rf "$cache/staging"
+  debootstrap --variant=minbase --include="$root_packages" bookworm "$cache/staging" "$mirror" \
+    > "$cache/debootstrap.log" 2>&1 || { tail -n 20 "$cache/debootstrap.log" >&2; fail "debootstrap failed"; }
+  tar -C "$cache/staging" -cf "$base.tmp" . && mv "$base.tmp" "$base"
+  rm -rf "$cache/staging"
+fi
+mkdir "$chroot_dir"
+tar -C "$chroot_dir" -xf "$base"
+mount -t proc proc "$chroot_dir/proc"
+mount --bind /dev "$chroot_dir/dev"
+
+# systemd "runs" (the directory maintainer scripts test for) but only as
+# stand-ins that log each request and start nothing.
+mkdir -p "$chroot_dir/run/systemd/system" "$chroot_dir/usr/local/sbin"
+for tool in systemctl deb-systemd-invoke; do
+  printf '#!/bin/sh\necho "%s $*" >> /var/log/service-requests\n' "$tool" > "$chroot_dir/usr/local/sbin/$tool"
+  chmod 0755 "$chroot_dir/usr/local/sbin/$tool"
+done
+cp "$deb" "$chroot_dir/tmp/"
+in_root() { chroot "$chroot_dir" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+requests() { cat "$chroot_dir/var/log/service-requests" 2>/dev/null; : > "$chroot_dir/var/log/service-requests"; }
+mode_of() { in_root stat -c '%a %U:%G' "$1"; }
+expect_mode() { local got; got=$(mode_of "$1") || fail "$1 is missing"; [ "$got" = "$2" ] || fail "$1 is $got, not $2"; }
+
+# --- install -----------------------------------------------------------------
+step "installing $version"
+in_root dpkg -i "/tmp/$(basename "$deb")" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -i failed"; }
+in_root getent passwd codex-proxy > "$work/passwd" || fail "the user codex-proxy was not created"
+IFS=: read -r _ _ uid _ _ home shell < "$work/passwd"
+[ "$uid" -lt 1000 ] || fail "codex-proxy is not a system user (uid $uid)"
+[ "$home" = /var/lib/codex-proxy ] || fail "codex-proxy's home is $home"
+case "$shell" in */nologin|/bin/false) ;; *) fail "codex-proxy has a login shell: $shell" ;; esac
+in_root getent group codex-proxy >/dev/null || fail "the group codex-proxy was not created"
+expect_mode /etc/default/codex-proxy "640 root:codex-proxy"
+in_root dpkg-query -W -f='${Conffiles}\n' codex-proxy | grep -q ' /etc/default/codex-proxy ' ||
+  fail "/etc/default/codex-proxy is not a conffile"
+expect_mode /etc/codex-proxy/api-keys "600 root:root"
+[ "$(grep -cv '^#' "$chroot_dir/etc/codex-proxy/api-keys")" -eq 1 ] || fail "api-keys does not hold exactly one key"
+expect_mode /var/lib/codex-proxy "700 codex-proxy:codex-proxy"
+expect_mode /var/lib/codex-proxy/login "700 codex-proxy:codex-proxy"
+for f in /usr/bin/codex-proxyd /usr/libexec/codex-proxy/codex-proxy-executor; do
+  [ -x "$chroot_dir$f" ] || fail "$f is not installed"
+done
+[ -f "$chroot_dir/usr/share/man/man8/codex-proxyd.8.gz" ] || fail "the man page codex-proxyd(8) is not installed"
+[ -L "$chroot_dir/etc/systemd/system/multi-user.target.wants/codex-proxy.service" ] ||
+  fail "codex-proxy.service was not enabled"
+got=$(in_root codex-proxyd --version) || fail "codex-proxyd --version failed in the installed root"
+[ "$got" = "codex-proxyd ${version%%-*}" ] || fail "codex-proxyd --version says '$got', the package is $version"
+verify=$(in_root systemd-analyze verify --man=no codex-proxy.service 2>&1) || fail "systemd-analyze verify: $verify"
+[ -z "$verify" ] || fail "systemd-analyze verify of the installed unit is not clean: $verify"
+requests | grep -qx 'deb-systemd-invoke start codex-proxy.service' || fail "the install did not start the service"
+
+# --- install over it: state, settings and keys are kept, the service restarts
+step "installing $version over itself"
+in_root install -d -o codex-proxy -g codex-proxy -m 0700 /var/lib/codex-proxy/codex-home
+echo kept > "$chroot_dir/var/lib/codex-proxy/codex-home/marker"
+echo '{"marker":"login"}' > "$chroot_dir/var/lib/codex-proxy/login/auth.json"
+echo 'PORT=4018' >> "$chroot_dir/etc/default/codex-proxy"
+keys_before=$(sha256sum < "$chroot_dir/etc/codex-proxy/api-keys")
+in_root dpkg -i "/tmp/$(basename "$deb")" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -i over the installed package failed"; }
+[ -f "$chroot_dir/var/lib/codex-proxy/codex-home/marker" ] || fail "the upgrade lost /var/lib/codex-proxy's state"
+[ -f "$chroot_dir/var/lib/codex-proxy/login/auth.json" ] || fail "the upgrade lost the Codex login"
+grep -qx 'PORT=4018' "$chroot_dir/etc/default/codex-proxy" || fail "the upgrade lost a setting"
+[ "$(sha256sum < "$chroot_dir/etc/codex-proxy/api-keys")" = "$keys_before" ] || fail "the upgrade changed the API keys"
+expect_mode /etc/default/codex-proxy "640 root:codex-proxy"
+r=$(requests)
+grep -qx 'deb-systemd-invoke restart codex-proxy.service' <<<"$r" || fail "the upgrade did not restart the service: $r"
+! grep -q 'deb-systemd-invoke stop' <<<"$r" || fail "the upgrade stopped the service before unpacking: $r"
+
+# --- remove: settings and state stay -----------------------------------------
+step "removing"
+in_root dpkg -r codex-proxy > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -r failed"; }
+requests | grep -qx 'deb-systemd-invoke stop codex-proxy.service' || fail "remove did not stop the service"
+[ ! -e "$chroot_dir/usr/bin/codex-proxyd" ] || fail "remove left /usr/bin/codex-proxyd"
+grep -qx 'PORT=4018' "$chroot_dir/etc/default/codex-proxy" || fail "remove lost /etc/default/codex-proxy"
+expect_mode /etc/default/codex-proxy "640 root:codex-proxy"
+[ -f "$chroot_dir/etc/codex-proxy/api-keys" ] || fail "remove lost the API keys"
+[ -f "$chroot_dir/var/lib/codex-proxy/codex-home/marker" ] || fail "remove lost /var/lib/codex-proxy"
+[ -f "$chroot_dir/var/lib/codex-proxy/login/auth.json" ] || fail "remove lost the Codex login"
+
+# --- purge: nothing of it is left but the user --------------------------------
+step "purging"
+in_root dpkg -P codex-proxy > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -P failed"; }
+for p in /var/lib/codex-proxy /etc/default/codex-proxy /etc/codex-proxy \
+         /etc/systemd/system/multi-user.target.wants/codex-proxy.service; do
+  [ ! -e "$chroot_dir$p" ] && [ ! -L "$chroot_dir$p" ] || fail "purge left $p"
+done
+[ -z "$(in_root dpkg-statoverride --list /etc/default/codex-proxy)" ] || fail "purge left a stat override"
+step "ok: built, lintian-clean, installed, installed over, removed and purged"
