@@ -11,16 +11,10 @@
 # (through apt's configuration) the first time.
 set -euo pipefail
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-cache=${CODEX_PROXY_TEST_CACHE:-/var/cache/codex-proxy-tests}/package
-mirror=${CODEX_PROXY_TEST_MIRROR:-http://deb.debian.org/debian}
-# The package's run-time dependencies are in the cached root, so that dpkg -i
-# needs no network; systemd for systemd-analyze verify of the installed unit.
-# (procps: /bin/kill, which the unit's ExecReload= runs.)
-root_packages=adduser,procps,systemd,libuv1,libcjson1,libsodium23,libhttp-parser2.9
-
-fail() { echo "debian_package: FAIL: $*" >&2; exit 1; }
-step() { echo "debian_package: $*"; }
+name=debian_package
+fail() { echo "$name: FAIL: $*" >&2; exit 1; }
+step() { echo "$name: $*"; }
+. "$(dirname "$0")/package_lib.sh"
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (a chroot, dpkg -i in it); run the tests as root, as CI does"
 for tool in dpkg-buildpackage dpkg-checkbuilddeps lintian debootstrap chroot mount; do
@@ -39,40 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build, once per tree content ------------------------------------------
-mkdir -p "$work/src" "$cache"
-if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-  (cd "$src" && git ls-files -z --cached --others --exclude-standard |
-     xargs -0 sh -c 'for f; do [ -e "$f" ] || [ -L "$f" ] && printf "%s\0" "$f"; done' sh |
-     tar --null -T - -cf - | tar -C "$work/src" -xf -)
-else
-  tar -C "$src" --exclude='./build*' --exclude=./.git --exclude=./tests/e2e/node_modules \
-      --exclude=./.codex-cli --exclude='./obj-*' -cf - . | tar -C "$work/src" -xf -
-fi
-# The packaging tests are not in the package: editing them needs no rebuild.
-key=$(cd "$work/src" && find . -path ./tests/packaging -prune -o \( -type f -o -type l \) -print | LC_ALL=C sort |
-        tar --no-recursion --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -T - -cf - |
-        sha256sum | cut -c1-16)
-debs=$cache/debs/$key
-if [ ! -f "$debs/complete" ]; then
-  (cd "$work/src" && dpkg-checkbuilddeps) 2>&1 ||
-    fail "build dependencies are missing: run 'apt-get build-dep ./' in the source tree"
-  step "building the package (tree $key)"
-  rm -rf "$debs" && mkdir -p "$debs"
-  # The unit tests run in their own CTest tests; the build need not repeat them.
-  if ! (cd "$work/src" && DEB_BUILD_OPTIONS="nocheck parallel=2" nice dpkg-buildpackage -us -uc -b) \
-       > "$work/build.log" 2>&1; then
-    tail -n 40 "$work/build.log" >&2
-    fail "dpkg-buildpackage -us -uc -b failed (its log's end is above)"
-  fi
-  cp "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$debs/"
-  touch "$debs/complete"
-  # Keep the last few builds only.
-  ls -1dt "$cache"/debs/*/ | tail -n +4 | xargs -r rm -rf
-else
-  step "reusing the package built from this tree content ($key)"
-fi
-deb=$(ls "$debs"/codex-proxy_*_*.deb)
-version=$(dpkg-deb -f "$deb" Version)
+package_build
 
 # --- lintian -----------------------------------------------------------------
 step "lintian"
@@ -83,15 +44,7 @@ lint=$(grep -v 'running with root privileges is not recommended' <<<"$lint" || t
 [ "$lint_status" -eq 0 ] || fail "lintian reports an error or a warning (above), or failed (status $lint_status)"
 
 # --- a throwaway Debian 12 root --------------------------------------------
-base=$cache/bookworm-$(echo "$root_packages" | sha256sum | cut -c1-8).tar
-if [ ! -f "$base" ]; then
-  step "debootstrapping Debian 12 into the cache (once)"
-  rm -rf "$cache/staging"
-  debootstrap --variant=minbase --include="$root_packages" bookworm "$cache/staging" "$mirror" \
-    > "$cache/debootstrap.log" 2>&1 || { tail -n 20 "$cache/debootstrap.log" >&2; fail "debootstrap failed"; }
-  tar -C "$cache/staging" -cf "$base.tmp" . && mv "$base.tmp" "$base"
-  rm -rf "$cache/staging"
-fi
+base_root
 mkdir "$chroot_dir"
 tar -C "$chroot_dir" -xf "$base"
 mount -t proc proc "$chroot_dir/proc"
