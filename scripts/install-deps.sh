@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjson-dev libsodium-dev
           libcmocka-dev strace)
 # The packaging tests: the unit's checks, and the Debian package built,
-# linted and installed into a debootstrapped root.
-packages+=(systemd man-db dpkg-dev debhelper lintian debootstrap)
+# linted and installed into a debootstrapped root, and run by systemd in a
+# podman container.
+packages+=(systemd man-db dpkg-dev debhelper lintian debootstrap podman runc curl)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
