@@ -29,17 +29,21 @@ std::string peer_key(uv_tcp_t *tcp) {
     sockaddr_storage ss{};
     int len = sizeof ss;
     if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr *>(&ss), &len) != 0) return "?";
+    // Built by append, not "4" + std::string(...): GCC 12 -O3 warns falsely
+    // on the latter (-Wrestrict, PR105329).
+    std::string key;
     if (ss.ss_family == AF_INET) {
         const auto *a = reinterpret_cast<const sockaddr_in *>(&ss);
-        return "4" + std::string(reinterpret_cast<const char *>(&a->sin_addr), 4);
+        key.append(1, '4').append(reinterpret_cast<const char *>(&a->sin_addr), 4);
+    } else if (ss.ss_family == AF_INET6) {
+        const auto *a6 = reinterpret_cast<const sockaddr_in6 *>(&ss);
+        const char *b = reinterpret_cast<const char *>(a6->sin6_addr.s6_addr);
+        if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) key.append(1, '4').append(b + 12, 4);
+        else key.append(1, '6').append(b, 8);
+    } else {
+        key = "?";
     }
-    if (ss.ss_family == AF_INET6) {
-        const uint8_t *b = reinterpret_cast<const sockaddr_in6 *>(&ss)->sin6_addr.s6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6 *>(&ss)->sin6_addr))
-            return "4" + std::string(reinterpret_cast<const char *>(b + 12), 4);
-        return "6" + std::string(reinterpret_cast<const char *>(b), 8);
-    }
-    return "?";
+    return key;
 }
 
 std::string_view trim(std::string_view s) {

@@ -74,20 +74,23 @@ struct Step {
 
 std::string path_of(const std::vector<Step> &path) {
     std::string out;
+    // Appends, not "[" + std::to_string(...): GCC 12 -O3 warns falsely on
+    // a literal plus a temporary string (-Wrestrict, PR105329).
     for (const Step &s : path) {
-        if (!s.key) out += "[" + std::to_string(s.index) + "]";
-        else out += (out.empty() ? "" : ".") + std::string(s.key);
+        if (!s.key) out.append(1, '[').append(std::to_string(s.index)).append(1, ']');
+        else out.append(out.empty() ? "" : ".").append(s.key);
     }
     return out;
 }
 
 bool refuse(Text t, std::vector<Step> &path, ApiError &err) {
     std::string param = path_of(path);
-    std::string where = param.empty() ? "the request body" : "'" + param + "'";
+    std::string message = "Invalid ";
+    if (param.empty()) message.append("the request body");
+    else message.append(1, '\'').append(param).append(1, '\'');
     // A name made of bad bytes cannot be shown: the error names its parent.
-    err = api_error_invalid(t == Text::Nul ? "Invalid " + where + ": it contains a NUL character (\\u0000)."
-                                           : "Invalid " + where + ": it is not valid UTF-8.",
-                            param, "invalid_value");
+    message.append(t == Text::Nul ? ": it contains a NUL character (\\u0000)." : ": it is not valid UTF-8.");
+    err = api_error_invalid(message, param, "invalid_value");
     return false;
 }
 
