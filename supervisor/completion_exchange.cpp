@@ -237,21 +237,23 @@ static bool check_job_size(const ipc::JobMsg &msg, ApiError &err) {
     return false;
 }
 
-void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<AnswerFormat> fmt) {
+bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError &err) {
+    out.plan = answer_plan(req.spec);
+    out.msg.prompt = prompt_from_turns(req.turns) + out.plan.instructions;
+    out.msg.output_schema = out.plan.output_schema;
+    out.msg.images = std::move(req.images);
+    out.msg.reasoning_effort = std::move(req.reasoning_effort);
+    out.client_model = std::move(req.client_model);
+    out.stream = req.stream;
+    out.spec = std::move(req.spec);
+    return check_prompt_size(out.msg.prompt, req.turns_param, err) && check_job_size(out.msg, err);
+}
+
+void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt) {
     App &app = c.app();
-    c.request().stats.model = req.client_model;
-    AnswerPlan plan = answer_plan(req.spec);
-    ipc::JobMsg msg;
-    msg.prompt = prompt_from_turns(req.turns) + plan.instructions;
-    msg.output_schema = plan.output_schema;
-    msg.images = std::move(req.images);
-    ApiError err;
-    if (!check_prompt_size(msg.prompt, req.turns_param, err) || !check_job_size(msg, err)) {
-        c.respond_error(err);
-        return;
-    }
-    if (!model_names_resolve(app.model_names, req.client_model, msg.model)) {
-        c.respond_error(api_error_model_not_found(req.client_model));
+    c.request().stats.model = p.client_model;
+    if (!model_names_resolve(app.model_names, p.client_model, p.msg.model)) {
+        c.respond_error(api_error_model_not_found(p.client_model));
         return;
     }
     // Without a login codex would retry its provider for ~30 s and fail.
@@ -259,10 +261,9 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
         c.respond_error(codex_login_required_error());
         return;
     }
-    msg.reasoning_effort = req.reasoning_effort;
-    msg.timeout_ms = app.cfg.timeout_ms;
-    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), req.stream, std::move(req.spec), plan);
-    switch (ex->submit(std::move(msg))) {
+    p.msg.timeout_ms = app.cfg.timeout_ms;
+    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan);
+    switch (ex->submit(std::move(p.msg))) {
     case Scheduler::Submit::QueueFull:
         c.respond_error(api_error_for_status(429), {{"Retry-After", "1"}});
         return;
@@ -273,5 +274,5 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
     }
     CompletionExchange *raw = ex.get();
     c.set_exchange(std::move(ex));
-    if (req.stream) raw->open_stream();
+    if (p.stream) raw->open_stream();
 }
