@@ -1,5 +1,6 @@
 #include "supervisor/off_loop.h"
 
+#include "common/log.h"
 #include "supervisor/app.h"
 #include "supervisor/http_connection.h"
 
@@ -16,7 +17,7 @@ void OffLoopWork::start(uv_loop_t *loop, std::unique_ptr<OffLoopTask> task) {
     auto work = [](uv_work_t *r) { static_cast<Pending *>(r->data)->task->run(); };
     auto after = [](uv_work_t *r, int status) {
         std::unique_ptr<Pending> p(static_cast<Pending *>(r->data));
-        if (!p->owner) return;  // cut: nobody wants the result
+        if (!p->owner) return p->task->dropped();
         p->owner->pending_ = nullptr;
         p->owner = nullptr;  // done() may end the owner; p and its task live on to the end of this scope
         if (status == 0) p->task->done();
@@ -48,15 +49,22 @@ public:
 // own done(), so that done() may set another.
 class RequestTask final : public OffLoopTask {
 public:
-    RequestTask(HttpConnection &c, std::unique_ptr<OffLoopTask> inner) : conn_(&c), inner_(std::move(inner)) {}
+    RequestTask(HttpConnection &c, std::unique_ptr<OffLoopTask> inner)
+        : conn_(&c), request_id_(c.request().request_id), inner_(std::move(inner)) {}
     void run() override { inner_->run(); }
+    void dropped() override {
+        LogLine("supervisor", "info", "client left while its request was prepared; nothing started")
+            .kv("request_id", request_id_)
+            .emit();
+    }
     void done() override {
         conn_->set_exchange(nullptr);
         inner_->done();
     }
 
 private:
-    HttpConnection *conn_;
+    HttpConnection *conn_;  // in done() only, when the connection still holds this task
+    std::string request_id_;
     std::unique_ptr<OffLoopTask> inner_;
 };
 

@@ -21,6 +21,7 @@ public:
     virtual ~OffLoopTask() = default;
     virtual void run() = 0;   // on a threadpool thread
     virtual void done() = 0;  // back on the loop, only while the owner still holds the work
+    virtual void dropped() {}  // back on the loop instead, when the owner let go
 };
 
 // The owner's hold on one task in flight. Dropping it, or cut(), means the
