@@ -6,6 +6,7 @@
 #include "supervisor/answer_parse.h"
 #include "supervisor/app.h"
 #include "supervisor/codex_login.h"
+#include "supervisor/off_loop.h"
 #include "supervisor/request_common.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/sse.h"
@@ -21,7 +22,7 @@ class CompletionExchange final : public Exchange, public JobSink {
 public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
                        AnswerPlan plan)
-        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::move(spec)), plan_(std::move(plan)),
+        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))), plan_(std::move(plan)),
           start_ms_(uv_now(c.app().loop)) {}
     ~CompletionExchange() override { client_gone(); }
 
@@ -31,6 +32,7 @@ public:
     void client_gone() override {
         if (job_) conn_->app().scheduler->cancel(job_);
         job_ = nullptr;
+        check_.cut();
     }
     void job_text_delta(std::string_view t) override;
     void job_message(std::string_view t) override;
@@ -44,11 +46,13 @@ private:
     bool retry(const std::string &problem);
     void answer(const Answer &a);
     void fail(const ApiError &e);
+    void checked(bool ok, const Answer &a, const std::string &problem);
+    friend class AnswerCheck;
 
     HttpConnection *conn_;
     std::unique_ptr<AnswerFormat> fmt_;
     bool stream_;
-    AnswerSpec spec_;
+    std::shared_ptr<const AnswerSpec> spec_;  // shared with an answer check in flight
     AnswerPlan plan_;
     uint64_t start_ms_;
     ipc::JobMsg msg_;  // kept for the one retry of a checked answer
@@ -58,6 +62,26 @@ private:
     bool deltas_in_message_ = false;  // this message already went out as deltas
     int messages_ = 0;
     ipc::UsageMsg usage_;  // summed over attempts
+    OffLoopWork check_;    // the final answer's check, off the loop
+};
+
+// Parsing and checking a final answer of many megabytes against the
+// client's schemas takes a while: off the loop, on its own copy of the text.
+class AnswerCheck final : public OffLoopTask {
+public:
+    AnswerCheck(CompletionExchange &ex, std::string text)
+        : ex_(&ex), spec_(ex.spec_), shape_(ex.plan_.shape), text_(std::move(text)) {}
+    void run() override { ok_ = answer_parse(*spec_, shape_, text_, answer_, problem_); }
+    void done() override { ex_->checked(ok_, answer_, problem_); }
+
+private:
+    CompletionExchange *ex_;  // in done() only, while the exchange holds this check
+    std::shared_ptr<const AnswerSpec> spec_;
+    AnswerShape shape_;
+    std::string text_;
+    Answer answer_;
+    std::string problem_;
+    bool ok_ = false;
 };
 
 Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
@@ -147,9 +171,11 @@ void CompletionExchange::job_done(const JobResult &r) {
         fail(completion_error(r, conn_->app().cfg.timeout_ms));
         return;
     }
-    Answer a;
-    std::string problem;
-    if (answer_parse(spec_, plan_.shape, text_, a, problem)) {
+    check_.start(conn_->app().loop, std::make_unique<AnswerCheck>(*this, std::move(text_)));
+}
+
+void CompletionExchange::checked(bool ok, const Answer &a, const std::string &problem) {
+    if (ok) {
         answer(a);
         return;
     }
