@@ -8,7 +8,9 @@
 // owner goes (a client that left), the result is dropped. uv_cancel stops
 // only work not yet started, so a task always frees itself in libuv's
 // after-work callback, never its owner. Work in flight keeps the loop
-// running, so shutdown waits for it.
+// running, so shutdown waits for it. (cJSON keeps the position of its last
+// parse error in a global that every parse writes; the proxy never reads
+// it, cJSON_GetErrorPtr, so parses on several threads do not disturb it.)
 #pragma once
 #include <uv.h>
 
