@@ -238,7 +238,10 @@ public:
         ok_ = completion_prepare(std::move(cr), prepared_, err_);
     }
     void done() override {
-        if (!ok_) return conn_->respond_error(err_);
+        if (!ok_) {
+            conn_->request().stats.model = prepared_.client_model;  // known once parsed
+            return conn_->respond_error(err_);
+        }
         completion_start(*conn_, std::move(prepared_), std::make_unique<ChatFormat>(req_.model, req_.include_usage));
     }
 

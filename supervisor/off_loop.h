@@ -10,7 +10,7 @@
 // after-work callback, never its owner. Work in flight keeps the loop
 // running, so shutdown waits for it. (cJSON keeps the position of its last
 // parse error in a global that every parse writes; the proxy never reads
-// it, cJSON_GetErrorPtr, so parses on several threads do not disturb it.)
+// it (cJSON_GetErrorPtr), so parses on several threads may write it at once.)
 #pragma once
 #include <uv.h>
 
