@@ -22,8 +22,8 @@ class CompletionExchange final : public Exchange, public JobSink {
 public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
                        AnswerPlan plan)
-        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))), plan_(std::move(plan)),
-          start_ms_(uv_now(c.app().loop)) {}
+        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))),
+          plan_(std::move(plan)), start_ms_(uv_now(c.app().loop)) {}
     ~CompletionExchange() override { client_gone(); }
 
     Scheduler::Submit submit(ipc::JobMsg msg);
