@@ -1,5 +1,8 @@
 #include "supervisor/off_loop.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include "common/log.h"
 #include "supervisor/app.h"
 #include "supervisor/http_connection.h"
@@ -34,6 +37,15 @@ void OffLoopWork::cut() {
     pending_->owner = nullptr;
     uv_cancel(reinterpret_cast<uv_req_t *>(&pending_->req));  // fails once running: the result is then dropped
     pending_ = nullptr;
+}
+
+void off_loop_start_threads(uv_loop_t *loop) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    auto *w = new uv_work_t;  // libuv starts its threads on the first work queued
+    if (uv_queue_work(loop, w, [](uv_work_t *) {}, [](uv_work_t *r, int) { delete r; }) != 0) delete w;
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 namespace {

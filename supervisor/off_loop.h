@@ -43,6 +43,12 @@ private:
     Pending *pending_ = nullptr;
 };
 
+// Starts libuv's threadpool with every signal blocked in its threads (they
+// inherit the starting thread's mask), so that SIGTERM, SIGINT and SIGHUP
+// always reach the loop's thread, which blocks them itself once exiting.
+// Call once, before any work is queued.
+void off_loop_start_threads(uv_loop_t *loop);
+
 // Runs task for the request c is answering: c holds it as its exchange, so
 // a client that leaves drops the result. done() runs with c's exchange
 // cleared, so it may answer or start another exchange on c.
