@@ -16,10 +16,10 @@ after(async () => { assert.equal((await p.stop()).code, 0); });
 
 // Opens a connection and sends all of a request but its last byte; send()
 // sends that byte, and the answer's first bytes resolve `answered`.
-async function almostSent(body) {
+async function almostSent(body, proxy = p) {
   const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
   const all = Buffer.from(head + body);
-  const sock = net.connect(p.port, '127.0.0.1');
+  const sock = net.connect(proxy.port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
   let text = '';
   const answered = new Promise((r) => sock.on('data', (d) => { text += d; if (/\r\n\r\n/.test(text)) r(text); }));
@@ -27,7 +27,7 @@ async function almostSent(body) {
   await new Promise((r) => sock.write(all.subarray(0, all.length - 1), r));
   // Each /healthz answered is a turn of the proxy's loop, which reads up
   // to 2 MB of the body: after a few, all but the last byte is read.
-  for (let i = 0; i < 8; i++) await p.health();
+  for (let i = 0; i < 8; i++) await proxy.health();
   return { sock, answered, send: () => new Promise((r) => sock.write(all.subarray(all.length - 1), r)) };
 }
 
@@ -65,5 +65,22 @@ test('a client that leaves while its request is read into a job starts nothing, 
   assert.equal(r.status, 200);
   assert.equal(p.mock.requests.length, seen + 1, 'only the later request reached the model');
   const h = await p.health();
-  assert.equal(h.queue?.depth ?? 0, 0);
+  assert.equal(h.queue_depth, 0);
+});
+
+test('a shutdown while a request is read into a job answers it and exits cleanly', async () => {
+  const q = await startProxy({ CODEX_PROXY_MAX_BODY_BYTES: String(16 << 20) });
+  try {
+    q.mock.script = () => ({ text: 'ok' });
+    const tools = Array.from({ length: 80000 }, (_, i) => ({ type: 'function', function: { name: `t${i}`, parameters: { type: 'object' } } }));
+    const big = await almostSent(JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }], tools, tool_choice: 'none' }), q);
+    await big.send();
+    q.proc.kill('SIGTERM');
+    const head = await big.answered;
+    big.sock.destroy();
+    // 503 when the drain began before the job was queued, 200 if the work won the race.
+    assert.match(head, /^HTTP\/1\.1 (200|503) /);
+  } finally {
+    assert.deepEqual(await q.stop(), { code: 0, signal: null }, q.log());
+  }
 });
