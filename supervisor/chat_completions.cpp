@@ -8,6 +8,7 @@
 #include "supervisor/answer_request.h"
 #include "supervisor/completion_exchange.h"
 #include "supervisor/json_util.h"
+#include "supervisor/off_loop.h"
 #include "supervisor/request_common.h"
 #include "supervisor/request_id.h"
 #include "supervisor/sse.h"
@@ -218,20 +219,39 @@ bool chat_request_parse(const std::string &body, ChatRequest &out, ApiError &err
     return ok;
 }
 
-void handle_chat_completions(HttpConnection &c) {
-    ChatRequest req;
-    ApiError err;
-    if (!chat_request_parse(c.request().body, req, err)) {
-        c.respond_error(err);
-        return;
+// Parsing, checking and rendering a body of up to the body limit takes
+// tens of milliseconds: off the loop.
+class ChatParse final : public OffLoopTask {
+public:
+    explicit ChatParse(HttpConnection &c) : conn_(&c), body_(c.request().body) {}
+    void run() override {
+        ok_ = chat_request_parse(body_, req_, err_);
+        if (!ok_) return;
+        CompletionRequest cr;
+        cr.turns = std::move(req_.turns);
+        cr.turns_param = "messages";
+        cr.client_model = req_.model;
+        cr.reasoning_effort = req_.reasoning_effort;
+        cr.stream = req_.stream;
+        cr.spec = std::move(req_.spec);
+        cr.images = std::move(req_.images);
+        ok_ = completion_prepare(std::move(cr), prepared_, err_);
     }
-    CompletionRequest cr;
-    cr.turns = std::move(req.turns);
-    cr.turns_param = "messages";
-    cr.client_model = req.model;
-    cr.reasoning_effort = req.reasoning_effort;
-    cr.stream = req.stream;
-    cr.spec = std::move(req.spec);
-    cr.images = std::move(req.images);
-    completion_start(c, std::move(cr), std::make_unique<ChatFormat>(req.model, req.include_usage));
-}
+    void done() override {
+        if (!ok_) {
+            conn_->request().stats.model = prepared_.client_model;  // known once parsed
+            return conn_->respond_error(err_);
+        }
+        completion_start(*conn_, std::move(prepared_), std::make_unique<ChatFormat>(req_.model, req_.include_usage));
+    }
+
+private:
+    HttpConnection *conn_;  // used in done() only
+    std::string body_;
+    ChatRequest req_;
+    PreparedCompletion prepared_;
+    ApiError err_;
+    bool ok_ = false;
+};
+
+void handle_chat_completions(HttpConnection &c) { off_loop_for_request(c, std::make_unique<ChatParse>(c)); }

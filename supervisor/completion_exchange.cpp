@@ -6,6 +6,7 @@
 #include "supervisor/answer_parse.h"
 #include "supervisor/app.h"
 #include "supervisor/codex_login.h"
+#include "supervisor/off_loop.h"
 #include "supervisor/request_common.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/sse.h"
@@ -21,8 +22,8 @@ class CompletionExchange final : public Exchange, public JobSink {
 public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
                        AnswerPlan plan)
-        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::move(spec)), plan_(std::move(plan)),
-          start_ms_(uv_now(c.app().loop)) {}
+        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))),
+          plan_(std::move(plan)), start_ms_(uv_now(c.app().loop)) {}
     ~CompletionExchange() override { client_gone(); }
 
     Scheduler::Submit submit(ipc::JobMsg msg);
@@ -31,6 +32,7 @@ public:
     void client_gone() override {
         if (job_) conn_->app().scheduler->cancel(job_);
         job_ = nullptr;
+        check_.cut();
     }
     void job_text_delta(std::string_view t) override;
     void job_message(std::string_view t) override;
@@ -45,11 +47,13 @@ private:
     bool retry(const std::string &problem);
     void answer(const Answer &a);
     void fail(const ApiError &e);
+    void checked(bool ok, const Answer &a, const std::string &problem);
+    friend class AnswerCheck;
 
     HttpConnection *conn_;
     std::unique_ptr<AnswerFormat> fmt_;
     bool stream_;
-    AnswerSpec spec_;
+    std::shared_ptr<const AnswerSpec> spec_;  // shared with an answer check in flight
     AnswerPlan plan_;
     uint64_t start_ms_;
     ipc::JobMsg msg_;  // kept for the one retry of a checked answer
@@ -60,6 +64,26 @@ private:
     int messages_ = 0;
     bool output_started_ = false;  // time to first token recorded
     ipc::UsageMsg usage_;  // summed over attempts
+    OffLoopWork check_;    // the final answer's check, off the loop
+};
+
+// Parsing and checking a final answer of many megabytes against the
+// client's schemas takes a while: off the loop, on its own copy of the text.
+class AnswerCheck final : public OffLoopTask {
+public:
+    AnswerCheck(CompletionExchange &ex, std::string text)
+        : ex_(&ex), spec_(ex.spec_), shape_(ex.plan_.shape), text_(std::move(text)) {}
+    void run() override { ok_ = answer_parse(*spec_, shape_, text_, answer_, problem_); }
+    void done() override { ex_->checked(ok_, answer_, problem_); }
+
+private:
+    CompletionExchange *ex_;  // in done() only, while the exchange holds this check
+    std::shared_ptr<const AnswerSpec> spec_;
+    AnswerShape shape_;
+    std::string text_;
+    Answer answer_;
+    std::string problem_;
+    bool ok_ = false;
 };
 
 Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
@@ -160,9 +184,11 @@ void CompletionExchange::job_done(const JobResult &r) {
         fail(completion_error(r, conn_->app().cfg.timeout_ms));
         return;
     }
-    Answer a;
-    std::string problem;
-    if (answer_parse(spec_, plan_.shape, text_, a, problem)) {
+    check_.start(conn_->app().loop, std::make_unique<AnswerCheck>(*this, std::move(text_)));
+}
+
+void CompletionExchange::checked(bool ok, const Answer &a, const std::string &problem) {
+    if (ok) {
         answer(a);
         return;
     }
@@ -253,21 +279,23 @@ static bool check_job_size(const ipc::JobMsg &msg, ApiError &err) {
     return false;
 }
 
-void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<AnswerFormat> fmt) {
+bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError &err) {
+    out.plan = answer_plan(req.spec);
+    out.msg.prompt = prompt_from_turns(req.turns) + out.plan.instructions;
+    out.msg.output_schema = out.plan.output_schema;
+    out.msg.images = std::move(req.images);
+    out.msg.reasoning_effort = std::move(req.reasoning_effort);
+    out.client_model = std::move(req.client_model);
+    out.stream = req.stream;
+    out.spec = std::move(req.spec);
+    return check_prompt_size(out.msg.prompt, req.turns_param, err) && check_job_size(out.msg, err);
+}
+
+void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt) {
     App &app = c.app();
-    c.request().stats.model = req.client_model;
-    AnswerPlan plan = answer_plan(req.spec);
-    ipc::JobMsg msg;
-    msg.prompt = prompt_from_turns(req.turns) + plan.instructions;
-    msg.output_schema = plan.output_schema;
-    msg.images = std::move(req.images);
-    ApiError err;
-    if (!check_prompt_size(msg.prompt, req.turns_param, err) || !check_job_size(msg, err)) {
-        c.respond_error(err);
-        return;
-    }
-    if (!model_names_resolve(app.model_names, req.client_model, msg.model)) {
-        c.respond_error(api_error_model_not_found(req.client_model));
+    c.request().stats.model = p.client_model;
+    if (!model_names_resolve(app.model_names, p.client_model, p.msg.model)) {
+        c.respond_error(api_error_model_not_found(p.client_model));
         return;
     }
     // Without a login codex would retry its provider for ~30 s and fail.
@@ -275,10 +303,9 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
         c.respond_error(codex_login_required_error());
         return;
     }
-    msg.reasoning_effort = req.reasoning_effort;
-    msg.timeout_ms = app.cfg.timeout_ms;
-    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), req.stream, std::move(req.spec), plan);
-    switch (ex->submit(std::move(msg))) {
+    p.msg.timeout_ms = app.cfg.timeout_ms;
+    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan);
+    switch (ex->submit(std::move(p.msg))) {
     case Scheduler::Submit::QueueFull:
         c.respond_error(api_error_for_status(429), {{"Retry-After", "1"}});
         return;
@@ -289,5 +316,5 @@ void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<
     }
     CompletionExchange *raw = ex.get();
     c.set_exchange(std::move(ex));
-    if (req.stream) raw->open_stream();
+    if (p.stream) raw->open_stream();
 }

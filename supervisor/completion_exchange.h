@@ -48,9 +48,20 @@ struct CompletionRequest {
     std::vector<ipc::ImageFile> images;
 };
 
-// Renders the conversation for codex and starts its job on c; answers at
-// once when the prompt is too long or the job cannot be queued.
-void completion_start(HttpConnection &c, CompletionRequest req, std::unique_ptr<AnswerFormat> fmt);
+// A request made ready for codex: the conversation rendered, its size
+// checked. Made off the loop (off_loop.h): it reads nothing but req.
+struct PreparedCompletion {
+    ipc::JobMsg msg;  // prompt, output schema, images, reasoning effort
+    std::string client_model;
+    bool stream = false;
+    AnswerSpec spec;
+    AnswerPlan plan;
+};
+bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError &err);
+
+// Starts the prepared job on c (on the loop); answers at once when the
+// model is unknown or the job cannot be queued.
+void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt);
 
 // The error a failed job becomes, for both whole and streamed answers.
 ApiError completion_error(const JobResult &r, uint32_t timeout_ms);

@@ -20,6 +20,7 @@
 #include "supervisor/doctor.h"
 #include "supervisor/executor_path.h"
 #include "supervisor/lifecycle.h"
+#include "supervisor/off_loop.h"
 #include "supervisor/orphans.h"
 #include "supervisor/scheduler.h"
 #include "supervisor/work_directory.h"
@@ -181,6 +182,7 @@ int main(int argc, char **argv) {
     lifecycle_check_socket_removable(app);
     if (app.run_as.drop)
         LogLine("supervisor", "info", "dropped privileges").kv("user", app.cfg.user).kv("uid", app.run_as.uid).kv("gid", app.run_as.gid).emit();
+    off_loop_start_threads(&loop);
     uv_run(&loop, UV_RUN_DEFAULT);
     // Closing the signal watchers restores the default actions; from here
     // on the process is exiting anyway, so a late SIGTERM must not kill it

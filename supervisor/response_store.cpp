@@ -164,12 +164,16 @@ bool ResponseStore::put(const std::string &owner, const std::string &id, const s
     // A response stored again under its id replaces the old one: it leaves
     // the index before the file is replaced, never after (which would unlink
     // the new file).
-    forget(id);
+    {
+        std::lock_guard<std::mutex> lock(index_mu_);
+        forget(id);
+    }
     if (!small_file_replace(dir_ + "/" + id + ".json", text)) {
         LogLine("supervisor", "error", "cannot store a response").kv("error", strerror(errno)).emit();
         unlink((dir_ + "/" + id + ".json").c_str());  // not left unaccounted for
         return false;
     }
+    std::lock_guard<std::mutex> lock(index_mu_);
     index(id, text, text.size(), now_ns());
     evict(now_ns());
     return true;
@@ -181,8 +185,12 @@ const ResponseStore::Entry *ResponseStore::owned(const std::string &owner, const
 }
 
 bool ResponseStore::conversation(const std::string &owner, const std::string &id, std::vector<Turn> &out) const {
-    std::string text;
-    if (!owned(owner, id) || !load(id, text)) return false;
+    {
+        std::lock_guard<std::mutex> lock(index_mu_);
+        if (!owned(owner, id)) return false;
+    }
+    std::string text;  // read unlocked: a response evicted meanwhile is not found
+    if (!load(id, text)) return false;
     JsonDoc doc(text);
     for (const cJSON *t = json_get(doc.root, "conversation")->child; t; t = t->next) {
         Turn turn;
@@ -202,10 +210,16 @@ bool ResponseStore::item_in(const std::string &response_id, const char *field, c
 
 // What the proxy minted wins; the tenant's own client ids come second.
 bool ResponseStore::item(const std::string &owner, const std::string &item_id, Turn &out) const {
-    auto minted = item_owner_.find(item_id);
-    if (minted != item_owner_.end() && owned(owner, minted->second))
-        return item_in(minted->second, "items", item_id, out);
-    auto client = client_item_owner_.find(ClientKey{owner, item_id});
-    return client != client_item_owner_.end() && owned(owner, client->second) &&
-           item_in(client->second, "client_items", item_id, out);
+    std::string response_id;
+    const char *field = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(index_mu_);
+        auto minted = item_owner_.find(item_id);
+        auto client = client_item_owner_.find(ClientKey{owner, item_id});
+        if (minted != item_owner_.end() && owned(owner, minted->second))
+            response_id = minted->second, field = "items";
+        else if (client != client_item_owner_.end() && owned(owner, client->second))
+            response_id = client->second, field = "client_items";
+    }
+    return field && item_in(response_id, field, item_id, out);
 }

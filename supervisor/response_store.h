@@ -18,10 +18,17 @@
 // tenant, so no input can change what a proxy-minted id resolves to. Each
 // file names its owner; a file without one (written before owners existed)
 // cannot be attributed to anyone and is removed at open.
+//
+// Requests are read off the loop (off_loop.h), so conversation() and item()
+// run on threadpool threads while put() runs on the loop: the in-memory
+// index is guarded by a mutex, held for lookups and updates only, never
+// across a file's read, so the loop never waits on a worker's disk read.
+// Only the loop changes the index; its own unlocked reads are safe.
 #pragma once
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -65,6 +72,7 @@ private:
     const Entry *owned(const std::string &owner, const std::string &id) const;
     bool item_in(const std::string &response_id, const char *field, const std::string &item_id, Turn &out) const;
 
+    mutable std::mutex index_mu_;  // guards entries_, item_owner_, client_item_owner_, total_bytes_
     std::string dir_;
     uint64_t max_bytes_ = 0;
     uint32_t max_age_s_ = 0;

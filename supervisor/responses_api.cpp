@@ -9,6 +9,7 @@
 #include "supervisor/answer_request.h"
 #include "supervisor/completion_exchange.h"
 #include "supervisor/json_util.h"
+#include "supervisor/off_loop.h"
 #include "supervisor/request_common.h"
 #include "supervisor/request_id.h"
 #include "supervisor/sse.h"
@@ -429,24 +430,55 @@ bool responses_request_parse(const std::string &body, const ResponseStore *store
     return ok;
 }
 
+namespace {
+
+// Parsing, checking and rendering a body of up to the body limit takes
+// tens of milliseconds: off the loop. The stored responses it reads lock
+// themselves (response_store.h); the tenant is worked out here, on the
+// loop, since a reload replaces the keys.
+class ResponsesParse final : public OffLoopTask {
+public:
+    ResponsesParse(HttpConnection &c, ResponseStore *store, std::string owner)
+        : conn_(&c), body_(c.request().body), store_(store), owner_(std::move(owner)) {}
+    void run() override {
+        ResponsesRequest req;
+        ok_ = responses_request_parse(body_, store_, req, err_, owner_);
+        if (!ok_) return;
+        fmt_ = std::make_unique<ResponsesFormat>(req.model, req, store_);
+        CompletionRequest cr;
+        cr.turns = req.turns();
+        cr.turns_param = "input";
+        cr.client_model = req.model;
+        cr.reasoning_effort = req.reasoning_effort;
+        cr.stream = req.stream;
+        cr.spec = std::move(req.spec);
+        cr.images = std::move(req.images);
+        ok_ = completion_prepare(std::move(cr), prepared_, err_);
+    }
+    void done() override {
+        if (!ok_) {
+            conn_->request().stats.model = prepared_.client_model;  // known once parsed
+            return conn_->respond_error(err_);
+        }
+        completion_start(*conn_, std::move(prepared_), std::move(fmt_));
+    }
+
+private:
+    HttpConnection *conn_;  // used in done() only
+    std::string body_;
+    ResponseStore *store_;
+    std::string owner_;
+    std::unique_ptr<ResponsesFormat> fmt_;
+    PreparedCompletion prepared_;
+    ApiError err_;
+    bool ok_ = false;
+};
+
+}  // namespace
+
 void handle_responses(HttpConnection &c) {
-    ResponsesRequest req;
-    ApiError err;
     ResponseStore *store = c.app().responses.is_open() ? &c.app().responses : nullptr;
     const std::string *auth = c.request().header("authorization");
     std::string owner = c.app().keys.tenant(auth ? *auth : "");
-    if (!responses_request_parse(c.request().body, store, req, err, owner)) {
-        c.respond_error(err);
-        return;
-    }
-    auto fmt = std::make_unique<ResponsesFormat>(req.model, req, store);
-    CompletionRequest cr;
-    cr.turns = req.turns();
-    cr.turns_param = "input";
-    cr.client_model = req.model;
-    cr.reasoning_effort = req.reasoning_effort;
-    cr.stream = req.stream;
-    cr.spec = std::move(req.spec);
-    cr.images = std::move(req.images);
-    completion_start(c, std::move(cr), std::move(fmt));
+    off_loop_for_request(c, std::make_unique<ResponsesParse>(c, store, std::move(owner)));
 }
