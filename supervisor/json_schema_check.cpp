@@ -274,26 +274,41 @@ bool json_schema_validate(const cJSON *root, const cJSON *schema, const cJSON *v
     return ok;
 }
 
+namespace {
+
+// Whether a name is defined in both: moving one into the other would then
+// rebind a reference to a different schema.
+bool defs_clash(const cJSON *defs, const cJSON *target) {
+    if (!target) return false;
+    std::unordered_set<std::string_view> taken;
+    for (const cJSON *t = target->child; t; t = t->next)
+        if (t->string) taken.insert(t->string);
+    for (const cJSON *e = defs->child; e; e = e->next)
+        if (e->string && taken.count(e->string)) return true;
+    return false;
+}
+
+}  // namespace
+
 void json_schema_use_defs(cJSON *schema) {
     if (!cJSON_IsObject(schema)) return;
     cJSON *defs = cJSON_GetObjectItemCaseSensitive(schema, "definitions");
     cJSON *target = cJSON_GetObjectItemCaseSensitive(schema, "$defs");
     if (!cJSON_IsObject(defs) || (target && !cJSON_IsObject(target))) return;  // not schemas: refused later
+    // A name in both stays where it is: "#/definitions/x" must keep meaning
+    // definitions.x (strict mode then refuses "definitions", by name).
+    if (defs_clash(defs, target)) return;
     cJSON_DetachItemViaPointer(schema, defs);
     if (!target) {
         cJSON_AddItemToObject(schema, "$defs", defs);
-    } else {  // both present: merge, $defs winning a clash
-        std::unordered_set<std::string_view> taken;
-        for (const cJSON *t = target->child; t; t = t->next)
-            if (t->string) taken.insert(t->string);
+    } else {  // both present, no name in both: merge
         while (defs->child) {
             cJSON *e = cJSON_DetachItemViaPointer(defs, defs->child);
-            if (!e->string || taken.count(e->string)) {
+            if (!e->string) {
                 cJSON_Delete(e);
                 continue;
             }
             cJSON_AddItemToObject(target, e->string, e);  // copies the name and frees e's
-            taken.insert(e->string);
         }
         cJSON_Delete(defs);
     }

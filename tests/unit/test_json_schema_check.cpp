@@ -324,6 +324,20 @@ static void a_big_enum_of_big_objects_is_bounded_work(void **) {
 }
 
 
+// Found by an attack: with x in both, "$defs winning" rebound
+// "#/definitions/x" to $defs.x, so a string became a number.
+static void a_name_in_both_definitions_and_defs_keeps_each_ref_its_own(void **) {
+    JsonDoc s(R"({"type":"object","properties":{"a":{"$ref":"#/definitions/x"},"b":{"$ref":"#/$defs/x"}},)"
+              R"("required":["a","b"],"additionalProperties":false,)"
+              R"("definitions":{"x":{"type":"string"}},"$defs":{"x":{"type":"number"}}})");
+    json_schema_use_defs(s.root);
+    JsonDoc v(R"({"a":"hello","b":1})");
+    std::string p;
+    assert_true(json_schema_validate(s.root, s.root, v.root, p, nullptr));
+    JsonDoc bad(R"({"a":1,"b":1})");
+    assert_false(json_schema_validate(s.root, s.root, bad.root, p, nullptr));
+}
+
 static void definitions_move_to_defs_with_their_refs(void **) {
     JsonDoc s(R"({"type":"object","properties":{"a":{"$ref":"#/definitions/x"}},"definitions":{"x":{"type":"string"}}})");
     json_schema_use_defs(s.root);
@@ -364,6 +378,7 @@ int main() {
         cmocka_unit_test(large_objects_are_checked_in_linear_work),
         cmocka_unit_test(a_big_enum_of_big_objects_is_bounded_work),
         cmocka_unit_test(definitions_move_to_defs_with_their_refs),
+        cmocka_unit_test(a_name_in_both_definitions_and_defs_keeps_each_ref_its_own),
         cmocka_unit_test(refs_outside_the_schema_are_named),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
