@@ -4,6 +4,7 @@
 #include <grp.h>
 
 #include <cstdlib>
+#include <utility>
 #include <cstring>
 
 namespace {
@@ -153,6 +154,15 @@ bool validate(const Config &cfg, std::string &error) {
     if (!cfg.socket_group.empty() && !is_group(cfg.socket_group)) {
         error = "CODEX_PROXY_SOCKET_GROUP: no group named '" + cfg.socket_group + "'";
         return false;
+    }
+    // Relative directories would depend on wherever the proxy was started.
+    const std::pair<const char *, const std::string *> dirs[] = {
+        {"CODEX_PROXY_WORKDIR", &cfg.workdir}, {"CODEX_PROXY_STATE_DIR", &cfg.state_dir}};
+    for (const auto &[name, dir] : dirs) {
+        if (!dir->empty() && (*dir)[0] != '/') {
+            error = std::string(name) + ": expected an absolute path, got '" + *dir + "'";
+            return false;
+        }
     }
     return true;
 }

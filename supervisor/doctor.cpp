@@ -232,7 +232,7 @@ void check_codex_home_readable(Doctor &d) {
     problem(d, "CODEX_HOME",
             home + (rc == 1 ? " cannot be read by " : " holds a file (auth.json or config.toml) " + d.run_user + " cannot read; ") +
                 (rc == 1 ? d.run_user : ""),
-            "let the run user read it, e.g. chown -R " + d.run_user + " " + home + " (it is only ever read)");
+            "let the run user read it (it is only ever read), e.g. setfacl -R -m u:" + d.run_user + ":rX " + home);
 }
 
 void check_directory(Doctor &d, const char *topic, const std::string &dir, const char *setting) {
@@ -251,7 +251,8 @@ void check_directory(Doctor &d, const char *topic, const std::string &dir, const
         return problem(d, topic, dir + " is not a directory (or is a symlink)", std::string("remove it, or set ") + setting);
     if (st.st_uid != want)
         return problem(d, topic, dir + " is owned by " + owner_of(st) + ", not the run user " + d.run_user,
-                       "chown -R " + d.run_user + " " + dir + ", or set " + setting);
+                       std::string("set ") + setting + " to a path that does not exist yet: codex-proxyd creates "
+                       "its directories and never takes over one it did not make");
     ok(topic, dir + " (" + owner_of(st) + ")");
 }
 

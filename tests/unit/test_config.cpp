@@ -156,6 +156,16 @@ static void socket_group_must_exist(void **) {
     assert_true(load({{"CODEX_PROXY_SOCKET_GROUP", "12345"}}, c, err));
 }
 
+static void directories_must_be_absolute(void **) {
+    Config c;
+    std::string err;
+    for (const char *name : {"CODEX_PROXY_WORKDIR", "CODEX_PROXY_STATE_DIR"}) {
+        assert_false(load({{name, "relative/dir"}}, c, err));
+        assert_non_null(strstr(err.c_str(), name));
+        assert_true(load({{name, "/abs/dir"}}, c, err));
+    }
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_match_the_documented_ones),
@@ -167,6 +177,7 @@ int main() {
         cmocka_unit_test(flags_modes_and_listen_are_checked),
         cmocka_unit_test(host_must_be_an_ip_address),
         cmocka_unit_test(socket_group_must_exist),
+        cmocka_unit_test(directories_must_be_absolute),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
