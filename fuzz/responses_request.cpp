@@ -19,7 +19,7 @@ ResponseStore *open_store() {
     std::string error;
     if (!store.open(scratch_dir("fuzz-responses"), 1 << 20, 3600, error)) abort();
     std::vector<Turn> conversation = {{"user", "What is 2+2?", "", "", ""}, {"assistant", "4", "", "", ""}};
-    if (!store.put("resp_000000000000000000000001", conversation,
+    if (!store.put("", "resp_000000000000000000000001", conversation,
                    {{"msg_000000000000000000000001", conversation[1]}}))
         abort();
     return &store;

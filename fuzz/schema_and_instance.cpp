@@ -14,12 +14,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     auto [schema_text, instance_text] = split_input(data, size);
     cJSON *schema = cJSON_ParseWithLength(schema_text.data(), schema_text.size());
     if (!schema) return 0;
+    // As answer_request does: definitions moved, then the shape checked;
+    // only a well-formed schema is ever checked against, with a budget.
     std::string problem;
-    json_schema_refs_ok(schema, problem);
-    json_schema_strict_ready(schema, problem);
     json_schema_use_defs(schema);
+    bool well_formed = json_schema_well_formed(schema, problem);
+    json_schema_strict_ok(schema, problem);
     if (cJSON *instance = cJSON_ParseWithLength(instance_text.data(), instance_text.size())) {
-        json_schema_validate(schema, schema, instance, problem);
+        SchemaWork work;
+        if (well_formed) json_schema_validate(schema, schema, instance, problem, &work);
         cJSON_Delete(instance);
     }
     cJSON_Delete(schema);
