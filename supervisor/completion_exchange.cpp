@@ -288,7 +288,8 @@ bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError
     out.client_model = std::move(req.client_model);
     out.stream = req.stream;
     out.spec = std::move(req.spec);
-    return check_prompt_size(out.msg.prompt, req.turns_param, err) && check_job_size(out.msg, err);
+    return check_prompt_not_blank(out.msg.prompt, req.turns_param, err) &&
+           check_prompt_size(out.msg.prompt, req.turns_param, err) && check_job_size(out.msg, err);
 }
 
 void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt) {

@@ -119,6 +119,52 @@ bool check_prompt_size(const std::string &prompt, const char *param, ApiError &e
     return false;
 }
 
+bool PromptBudget::add(std::string_view text, const char *param, ApiError &err) {
+    chars_ += utf8_char_count(text);
+    if (chars_ <= kCodexMaxInputChars) return true;
+    err = api_error_invalid("The conversation is more than " + std::to_string(kCodexMaxInputChars) +
+                                " characters long once rendered for codex, which accepts at most " +
+                                std::to_string(kCodexMaxInputChars) + ".",
+                            param, "context_length_exceeded");
+    return false;
+}
+
+bool PromptBudget::add(const Turn &t, const char *param, ApiError &err) {
+    return add(t.content, param, err) && add(t.tool_calls_json, param, err);
+}
+
+namespace {
+
+// Rust's char::is_whitespace (codex trims with it), on UTF-8 at s[i]: the
+// whitespace character's length in bytes, or 0.
+size_t whitespace_at(const std::string &s, size_t i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == ' ' || (c >= 0x09 && c <= 0x0d)) return 1;
+    if (c == 0xc2 && i + 1 < s.size()) {
+        unsigned char d = static_cast<unsigned char>(s[i + 1]);
+        return d == 0x85 || d == 0xa0 ? 2 : 0;
+    }
+    if ((c & 0xf0) != 0xe0 || i + 2 >= s.size()) return 0;
+    unsigned cp = (c & 0x0fu) << 12 | (static_cast<unsigned char>(s[i + 1]) & 0x3fu) << 6 |
+                  (static_cast<unsigned char>(s[i + 2]) & 0x3fu);
+    bool ws = cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+              cp == 0x205f || cp == 0x3000;
+    return ws ? 3 : 0;
+}
+
+}  // namespace
+
+bool check_prompt_not_blank(const std::string &prompt, const char *param, ApiError &err) {
+    for (size_t i = 0; i < prompt.size();) {
+        size_t n = whitespace_at(prompt, i);
+        if (!n) return true;
+        i += n;
+    }
+    err = api_error_invalid(std::string("'") + param + "' has no text: codex does not answer an empty prompt.",
+                            param, "invalid_value");
+    return false;
+}
+
 bool parse_reasoning_effort(const cJSON *value, const char *param, std::string &out, ApiError &err) {
     static const char *const kEfforts[] = {"none", "minimal", "low", "medium", "high", "xhigh"};
     if (!value || cJSON_IsNull(value)) return true;

@@ -8,6 +8,7 @@
 #include "common/ipc_messages.h"
 
 #include "supervisor/openai_error.h"
+#include "supervisor/prompt.h"
 
 // The body must be a JSON object whose strings are all valid UTF-8 without
 // NUL (see json_text.h); err says why not.
@@ -28,3 +29,18 @@ bool content_text(const cJSON *content, const char *const *allowed_types, const 
 bool parse_reasoning_effort(const cJSON *value, const char *param, std::string &out, ApiError &err);
 // The prompt fits codex's input limit.
 bool check_prompt_size(const std::string &prompt, const char *param, ApiError &err);
+// Counted while a conversation is put together (stored turns and items
+// resolved): the characters of its turns, a lower bound of the rendered
+// prompt's, so a request whose text is already over codex's limit fails
+// as soon as it is, before the rest is read. false (err set) once over.
+class PromptBudget {
+public:
+    bool add(const Turn &t, const char *param, ApiError &err);
+    bool add(std::string_view text, const char *param, ApiError &err);
+
+private:
+    size_t chars_ = 0;
+};
+// Codex refuses a prompt of nothing but whitespace (exit 1): the rendered
+// prompt has some other character, or err names param.
+bool check_prompt_not_blank(const std::string &prompt, const char *param, ApiError &err);

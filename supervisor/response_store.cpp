@@ -201,15 +201,35 @@ bool ResponseStore::conversation(const std::string &owner, const std::string &id
 }
 
 bool ResponseStore::item_in(const std::string &response_id, const char *field, const std::string &item_id,
-                            Turn &out) const {
+                            Turn &out, ItemCache *cache) const {
+    std::string key = response_id + "/" + field;
+    if (cache) {
+        auto hit = cache->files.find(key);
+        if (hit != cache->files.end()) {
+            auto it = hit->second.find(item_id);
+            if (it == hit->second.end()) return false;
+            out = it->second;
+            return true;
+        }
+    }
     std::string text;
     if (!load(response_id, text)) return false;
     JsonDoc doc(text);
-    return turn_from_json(json_get(json_get(doc.root, field), item_id.c_str()), out);
+    if (!cache) return turn_from_json(json_get(json_get(doc.root, field), item_id.c_str()), out);
+    std::map<std::string, Turn> &items = cache->files[key];
+    const cJSON *all = json_get(doc.root, field);  // client_items: absent in older files
+    for (const cJSON *it = all ? all->child : nullptr; it; it = it->next) {
+        Turn t;
+        if (it->string && turn_from_json(it, t)) items.emplace(it->string, std::move(t));  // first wins, as json_get
+    }
+    auto it = items.find(item_id);
+    if (it == items.end()) return false;
+    out = it->second;
+    return true;
 }
 
 // What the proxy minted wins; the tenant's own client ids come second.
-bool ResponseStore::item(const std::string &owner, const std::string &item_id, Turn &out) const {
+bool ResponseStore::item(const std::string &owner, const std::string &item_id, Turn &out, ItemCache *cache) const {
     std::string response_id;
     const char *field = nullptr;
     {
@@ -221,5 +241,5 @@ bool ResponseStore::item(const std::string &owner, const std::string &item_id, T
         else if (client != client_item_owner_.end() && owned(owner, client->second))
             response_id = client->second, field = "client_items";
     }
-    return field && item_in(response_id, field, item_id, out);
+    return field && item_in(response_id, field, item_id, out, cache);
 }

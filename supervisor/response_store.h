@@ -51,7 +51,14 @@ public:
     bool put(const std::string &owner, const std::string &response_id, const std::vector<Turn> &conversation,
              const std::vector<Item> &items, const std::vector<Item> &client_items = {});
     bool conversation(const std::string &owner, const std::string &response_id, std::vector<Turn> &out) const;
-    bool item(const std::string &owner, const std::string &item_id, Turn &out) const;
+    // One request's reads of stored items: each stored response's items are
+    // read and parsed at most once, so a request that names the same item
+    // (or items of the same response) many times pays a lookup each, not a
+    // file read and parse.
+    struct ItemCache {
+        std::map<std::string, std::map<std::string, Turn>> files;  // "<response id>/<field>" -> items
+    };
+    bool item(const std::string &owner, const std::string &item_id, Turn &out, ItemCache *cache = nullptr) const;
     uint64_t total_bytes() const { return total_bytes_; }
 
     size_t count() const { return entries_.size(); }
@@ -70,7 +77,8 @@ private:
     void forget(const std::string &id);
     void remove(const std::string &id);
     const Entry *owned(const std::string &owner, const std::string &id) const;
-    bool item_in(const std::string &response_id, const char *field, const std::string &item_id, Turn &out) const;
+    bool item_in(const std::string &response_id, const char *field, const std::string &item_id, Turn &out,
+                 ItemCache *cache) const;
 
     mutable std::mutex index_mu_;  // guards entries_, item_owner_, client_item_owner_, total_bytes_
     std::string dir_;

@@ -32,10 +32,10 @@ const char *const kRoles[] = {"system", "developer", "user", "assistant"};
 
 // Another tenant's item is not found, as an unknown one.
 bool resolve_reference(const cJSON *item, const std::string &at, const ResponseStore *store, const std::string &owner,
-                       Turn &t, ApiError &err) {
+                       ResponseStore::ItemCache &cache, Turn &t, ApiError &err) {
     const cJSON *id = json_get(item, "id");
     std::string ref = cJSON_IsString(id) ? id->valuestring : "";
-    if (store && !ref.empty() && store->item(owner, ref, t)) return true;
+    if (store && !ref.empty() && store->item(owner, ref, t, &cache)) return true;
     err = api_error_invalid("Item with id '" + ref.substr(0, 64) + "' not found.", at + ".id", "item_not_found");
     return false;
 }
@@ -66,12 +66,12 @@ bool parse_function_call_output(const cJSON *item, const std::string &at, Turn &
     return content_text(json_get(item, "output"), kInputParts, at + ".output", t.content, err);
 }
 
-bool parse_item(const cJSON *item, int i, const ResponseStore *store, const std::string &owner, Turn &t,
-                std::vector<ipc::ImageFile> *images, ApiError &err) {
+bool parse_item(const cJSON *item, int i, const ResponseStore *store, const std::string &owner,
+                ResponseStore::ItemCache &cache, Turn &t, std::vector<ipc::ImageFile> *images, ApiError &err) {
     std::string at = "input[" + std::to_string(i) + "]";
     const cJSON *type = json_get(item, "type");
     if (cJSON_IsString(type) && strcmp(type->valuestring, "item_reference") == 0)
-        return resolve_reference(item, at, store, owner, t, err);
+        return resolve_reference(item, at, store, owner, cache, t, err);
     if (cJSON_IsString(type) && strcmp(type->valuestring, "function_call") == 0)
         return parse_function_call(item, at, t, err);
     if (cJSON_IsString(type) && strcmp(type->valuestring, "function_call_output") == 0)
@@ -94,7 +94,14 @@ bool parse_item(const cJSON *item, int i, const ResponseStore *store, const std:
     return content_text(json_get(item, "content"), kInputParts, at + ".content", t.content, err, images);
 }
 
+// The conversation's text is counted as it is put together: a few stored
+// items named over and over would otherwise be copied without bound before
+// the rendered prompt's size is checked.
 bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest &out, ApiError &err) {
+    PromptBudget budget;
+    if (!budget.add(out.instructions, "input", err)) return false;
+    for (const auto &t : out.history)
+        if (!budget.add(t, "input", err)) return false;
     const cJSON *input = json_get(root, "input");
     // Nothing to answer: codex refuses an empty prompt (exit 1, a 502).
     if (cJSON_IsString(input) && !*input->valuestring) {
@@ -110,15 +117,17 @@ bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest
                                 "invalid_value");
         return false;
     }
+    ResponseStore::ItemCache cache;
     int i = 0;
     for (const cJSON *item = input->child; item; item = item->next, i++) {
         Turn t;
-        if (!cJSON_IsObject(item) || !parse_item(item, i, store, out.owner, t, &out.images, err)) {
+        if (!cJSON_IsObject(item) || !parse_item(item, i, store, out.owner, cache, t, &out.images, err)) {
             if (!cJSON_IsObject(item))
                 err = api_error_invalid("'input[" + std::to_string(i) + "]' must be an object.",
                                         "input[" + std::to_string(i) + "]", "invalid_type");
             return false;
         }
+        if (!budget.add(t, "input", err)) return false;
         // A message that carries its own id can be referred to later too
         // (a reference's item is stored already), in the tenant's own
         // namespace of client ids: never in place of an item the proxy made.

@@ -190,7 +190,7 @@ test('bad requests are 400 with the parameter named', async () => {
 });
 
 // codex exits on invalid UTF-8 (a 502 before), and a NUL cut names and texts.
-test('invalid UTF-8, a NUL or an empty input is a 400 naming the field, without a codex run', async () => {
+test('invalid UTF-8, a NUL, an empty or blank input is a 400 naming the field, without a codex run', async () => {
   const raw = (route, bytes) => fetch(`${p.url}${route}`, {
     method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: bytes,
   });
@@ -204,6 +204,12 @@ test('invalid UTF-8, a NUL or an empty input is a 400 naming the field, without 
     ['/v1/chat/completions', Buffer.from('{"model":"gpt\\u0000-5.5","messages":[{"role":"user","content":"x"}]}'), 'model'],
     ['/v1/chat/completions', Buffer.from('{"model":"m","messages":[{"role":"user","content":"before\\u0000after"}]}'), 'messages[0].content'],
     ['/v1/responses', Buffer.from('{"model":"m","input":""}'), 'input'],
+    // Nothing but whitespace for codex, which refuses that (exit 1).
+    ['/v1/chat/completions', Buffer.from('{"model":"m","messages":[{"role":"user","content":""}]}'), 'messages'],
+    ['/v1/chat/completions', Buffer.from('{"model":"m","messages":[{"role":"user","content":[]}]}'), 'messages'],
+    ['/v1/responses', Buffer.from('{"model":"m","input":[{"role":"user","content":""}]}'), 'input'],
+    ['/v1/responses', Buffer.from('{"model":"m","input":[{"role":"user","content":[]}]}'), 'input'],
+    ['/v1/responses', Buffer.from('{"model":"m","input":" \\n "}'), 'input'],
   ];
   const before = p.mock.requests.length;
   for (const [route, body, param] of cases) {

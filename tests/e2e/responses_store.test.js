@@ -151,3 +151,39 @@ test('an input item carrying a minted msg_ id does not hijack what that id resol
     assert.equal((await p.stop()).code, 0);
   }
 });
+
+// One large stored item named thousands of times: the conversation's text is
+// counted as references resolve, so the request fails once it passes codex's
+// input limit, without copying (or re-reading) the item for every reference.
+test('thousands of references to one large item are a prompt over the limit, in bounded memory', async () => {
+  const p = await startProxy({});
+  const peak = () => {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p.proc.pid}/status`, 'utf8'));
+    assert.ok(m, 'VmHWM in /proc/<pid>/status');
+    return Number(m[1]) * 1024;
+  };
+  try {
+    const id = 'msg_0123456789abcdef01234567';
+    p.mock.script = () => ({ text: 'ok' });
+    let r = await post(p, '/v1/responses', { model: 'm', input: [{ type: 'message', role: 'user', id, content: 'x'.repeat(200000) }] });
+    assert.equal(r.status, 200);
+    await r.json();
+    const seen = p.mock.requests.length;
+    const before = peak();
+    r = await post(p, '/v1/responses', { model: 'm', input: Array(2000).fill({ type: 'item_reference', id }) });
+    assert.equal(r.status, 400);
+    const e = await r.json();
+    assertErrorEnvelope(e, 'context_length_exceeded');
+    assert.equal(e.error.param, 'input');
+    const grew = peak() - before;
+    assert.ok(grew < 64 * 1024 * 1024, `peak RSS grew by ${grew} bytes`);
+    assert.equal(p.mock.requests.length, seen, 'no codex run');
+    // Under the limit, repeated references all reach codex.
+    r = await post(p, '/v1/responses', { model: 'm', input: [...Array(3).fill({ type: 'item_reference', id }), { role: 'user', content: 'q' }] });
+    assert.equal(r.status, 200);
+    await r.json();
+    assert.deepEqual(transcript(p.mock).map((t) => t.content.length), [200000, 200000, 200000, 1]);
+  } finally {
+    assert.equal((await p.stop()).code, 0);
+  }
+});

@@ -1,5 +1,6 @@
 #include <cstring>
 #include "supervisor/chat_completions.h"
+#include "supervisor/request_common.h"
 #include "cmocka_cpp.h"
 
 static ApiError fails(const char *body) {
@@ -234,9 +235,43 @@ static void escaped_backslash_before_u0000_is_no_nul(void **) {
     assert_str_equal(r.turns[0].content, "a\\u0000b");
 }
 
+// What codex would be handed is blank: refused naming messages, as codex
+// refuses (exit 1) an empty prompt.
+static bool prompt_blank(const char *body, ApiError &e) {
+    ChatRequest r;
+    assert_true(chat_request_parse(body, r, e));
+    return !check_prompt_not_blank(prompt_from_turns(r.turns), "messages", e);
+}
+
+static void empty_or_blank_only_message_is_refused(void **) {
+    const char *bodies[] = {
+        R"({"model":"m","messages":[{"role":"user","content":""}]})",
+        R"({"model":"m","messages":[{"role":"user","content":[]}]})",
+        R"({"model":"m","messages":[{"role":"user","content":" \n\t\u00a0\u3000"}]})",
+    };
+    for (const char *b : bodies) {
+        ApiError e;
+        assert_true(prompt_blank(b, e));
+        assert_string_equal(e.code, "invalid_value");
+        assert_str_equal(e.param, "messages");
+    }
+}
+
+static void tool_call_only_and_image_only_turns_are_not_blank(void **) {
+    ApiError e;
+    assert_false(prompt_blank(R"({"model":"m","messages":[{"role":"user","content":"q"},
+        {"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},
+        {"role":"tool","tool_call_id":"c","content":""}]})", e));
+    assert_false(prompt_blank(R"({"model":"m","messages":[{"role":"user","content":[
+        {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]}]})", e));
+    assert_false(prompt_blank(R"({"model":"m","messages":[{"role":"user","content":" x "}]})", e));
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_request_parses),
+        cmocka_unit_test(empty_or_blank_only_message_is_refused),
+        cmocka_unit_test(tool_call_only_and_image_only_turns_are_not_blank),
         cmocka_unit_test(stream_and_include_usage_are_read),
         cmocka_unit_test(text_parts_are_joined),
         cmocka_unit_test(every_role_and_assistant_first_are_accepted),

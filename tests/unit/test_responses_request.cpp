@@ -1,8 +1,10 @@
 #include "supervisor/responses_api.h"
+#include "supervisor/request_common.h"
 #include "cmocka_cpp.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 static ApiError fails(const char *body) {
     ResponsesRequest r;
@@ -156,6 +158,48 @@ static void nul_in_ids_is_refused_naming_them(void **) {
     assert_str_equal(fails(R"({"model":"m","input":"x","reasoning":{"effort":"low\u0000"}})").param, "reasoning.effort");
 }
 
+static void blank_input_items_are_refused(void **) {
+    const char *bodies[] = {
+        R"({"model":"m","input":[{"role":"user","content":""}]})",
+        R"({"model":"m","input":[{"role":"user","content":[]}]})",
+        R"({"model":"m","input":" "})",
+    };
+    for (const char *b : bodies) {
+        ResponsesRequest r;
+        ApiError e;
+        assert_true(responses_request_parse(b, nullptr, r, e));
+        assert_false(check_prompt_not_blank(prompt_from_turns(r.turns()), "input", e));
+        assert_string_equal(e.code, "invalid_value");
+        assert_str_equal(e.param, "input");
+    }
+}
+
+// 200,000 characters stored once, named ten times: over codex's limit
+// (kCodexMaxInputChars) from the sixth reference on, refused then, before
+// the rest are resolved, rendered or counted.
+static void references_over_the_input_limit_fail_while_resolving(void **) {
+    char dir[] = "/tmp/test-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    ResponseStore store;
+    std::string err;
+    assert_true(store.open(std::string(dir) + "/r", 64 << 20, 3600, err));
+    Turn big{"user", std::string(200000, 'x'), "", "", ""};
+    assert_true(store.put("", "resp_0123456789abcdef01234567", {big}, {}, {{"msg_bbbbbbbbbbbbbbbbbbbbbbbb", big}}));
+    std::string refs;
+    for (int i = 0; i < 10; i++) refs += std::string(i ? "," : "") + R"({"type":"item_reference","id":"msg_bbbbbbbbbbbbbbbbbbbbbbbb"})";
+    ResponsesRequest r;
+    ApiError e;
+    assert_false(responses_request_parse(R"({"model":"m","input":[)" + refs + "]}", &store, r, e));
+    assert_string_equal(e.code, "context_length_exceeded");
+    assert_str_equal(e.param, "input");
+    assert_true(r.input.size() <= 6);
+    // Under the limit, every reference resolves (from the request's cache).
+    ResponsesRequest ok;
+    assert_true(responses_request_parse(R"({"model":"m","input":[)" + refs.substr(0, refs.size() / 2) + "]}", &store, ok, e));
+    assert_int_equal(ok.input.size(), 5);
+    for (const auto &t : ok.input) assert_int_equal(t.content.size(), 200000);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_string_input_is_refused),
@@ -171,6 +215,8 @@ int main() {
         cmocka_unit_test(bad_role_and_bad_input_fail),
         cmocka_unit_test(unknown_previous_response_and_reference_name_the_id),
         cmocka_unit_test(stored_history_and_references_resolve),
+        cmocka_unit_test(blank_input_items_are_refused),
+        cmocka_unit_test(references_over_the_input_limit_fail_while_resolving),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
