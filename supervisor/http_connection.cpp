@@ -319,6 +319,11 @@ bool HttpConnection::validate_fields() {
         reject(api_error_invalid("Repeated Host or Authorization header.", "", "bad_request"));
         return false;
     }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
+    if (parser_.http_minor == 1 && req_.header_count("host") == 0) {
+        reject(api_error_invalid("An HTTP/1.1 request needs a Host header.", "", "bad_request"));
+        return false;
+    }
     return true;
 }
 

@@ -219,6 +219,14 @@ test('a repeated Host or Authorization is a 400 and a close', async () => {
   }
 });
 
+test('an HTTP/1.1 request without Host is a 400 and a close; HTTP/1.0 needs none', async () => {
+  const r = await rawExchange(p.port, 'GET /healthz HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.deepEqual(statuses(r.text), [400]);
+  assert.match(r.text, /"code":"bad_request"/);
+  assert.ok(r.closed);
+  assert.deepEqual(statuses((await rawExchange(p.port, 'GET /healthz HTTP/1.0\r\n\r\n')).text), [200]);
+});
+
 test('HTTP versions other than 1.0 and 1.1 are 505; 1.0 is still served', async () => {
   for (const v of ['HTTP/1.2', 'HTTP/1.9', 'HTTP/2.0', 'HTTP/9.9', 'HTTP/0.9']) {
     const r = await rawExchange(p.port, `GET /healthz ${v}\r\nHost: x\r\n\r\n`);
