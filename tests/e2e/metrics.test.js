@@ -162,9 +162,15 @@ test('busy executors and queue depth show waiting jobs; clients that leave are c
 test('an executor that dies is counted as a restart', async () => {
   const a = await scrape();
   process.kill(p.executorPids()[0], 'SIGKILL');
+  // Both executors may still read idle before the supervisor has seen the
+  // death: wait for the count to move, then for the replacement.
+  const b = await waitFor('the restart to be counted', async () => {
+    const s = await scrape();
+    return moved(a, s, 'codex_proxy_executor_restarts_total') > 0 && s;
+  });
   await p.waitIdle(2);
-  const b = await scrape();
   assert.equal(moved(a, b, 'codex_proxy_executor_restarts_total'), 1);
+  assert.equal(moved(a, await scrape(), 'codex_proxy_executor_restarts_total'), 1);
 });
 
 test('CODEX_PROXY_METRICS_PUBLIC=1 opens /metrics, and only /metrics, to anyone', async () => {
