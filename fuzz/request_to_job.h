@@ -12,11 +12,11 @@
 #include "supervisor/prompt.h"
 #include "supervisor/request_common.h"
 
-inline void request_to_job(const std::vector<Turn> &turns, const AnswerSpec &spec, std::string effort,
+inline void request_to_job(const Conversation &conversation, const AnswerSpec &spec, std::string effort,
                            std::vector<ipc::ImageFile> images) {
     AnswerPlan plan = answer_plan(spec);
     ipc::JobMsg msg;
-    msg.prompt = prompt_from_turns(turns) + plan.instructions;
+    msg.prompt = prompt_assemble(conversation, plan.instructions);
     msg.output_schema = plan.output_schema;
     msg.reasoning_effort = std::move(effort);
     msg.images = std::move(images);

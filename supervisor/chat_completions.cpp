@@ -7,6 +7,7 @@
 
 #include "supervisor/answer_request.h"
 #include "supervisor/completion_exchange.h"
+#include "supervisor/completion_task.h"
 #include "supervisor/json_util.h"
 #include "supervisor/off_loop.h"
 #include "supervisor/request_common.h"
@@ -210,48 +211,33 @@ private:
 
 }  // namespace
 
-bool chat_request_parse(const std::string &body, ChatRequest &out, ApiError &err) {
+bool chat_request_parse(const std::string &body, ChatRequest &out, ApiError &err, const ModelNames &names) {
     cJSON *root = nullptr;
     if (!parse_body_object(body, root, err)) return false;
-    bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
+    bool ok = parse_model(root, names, out, err) && parse_stream(root, out.stream, err) &&
               parse_options(root, out, err) && parse_messages(root, out, err);
     cJSON_Delete(root);
     return ok;
 }
 
-// Parsing, checking and rendering a body of up to the body limit takes
-// tens of milliseconds: off the loop.
-class ChatParse final : public OffLoopTask {
+namespace {
+
+class ChatTask final : public CompletionTask {
 public:
-    explicit ChatParse(HttpConnection &c) : conn_(&c), body_(c.request().body) {}
-    void run() override {
-        ok_ = chat_request_parse(body_, req_, err_);
-        if (!ok_) return;
-        CompletionRequest cr;
-        cr.turns = std::move(req_.turns);
-        cr.turns_param = "messages";
-        cr.client_model = req_.model;
-        cr.reasoning_effort = req_.reasoning_effort;
-        cr.stream = req_.stream;
-        cr.spec = std::move(req_.spec);
-        cr.images = std::move(req_.images);
-        ok_ = completion_prepare(std::move(cr), prepared_, err_);
-    }
-    void done() override {
-        if (!ok_) {
-            conn_->request().stats.model = prepared_.client_model;  // known once parsed
-            return conn_->respond_error(err_);
-        }
-        completion_start(*conn_, std::move(prepared_), std::make_unique<ChatFormat>(req_.model, req_.include_usage));
-    }
+    explicit ChatTask(HttpConnection &c) : CompletionTask(c) {}
 
 private:
-    HttpConnection *conn_;  // used in done() only
-    std::string body_;
-    ChatRequest req_;
-    PreparedCompletion prepared_;
-    ApiError err_;
-    bool ok_ = false;
+    bool parse(CompletionRequest &cr, std::unique_ptr<AnswerFormat> &fmt, ApiError &err) override {
+        ChatRequest req;
+        bool ok = chat_request_parse(body(), req, err, model_names());
+        Conversation conv;
+        conv.turns = std::move(req.turns);
+        if (ok) fmt = std::make_unique<ChatFormat>(req.model, req.include_usage);
+        fill(cr, std::move(req), std::move(conv), "messages");
+        return ok;
+    }
 };
 
-void handle_chat_completions(HttpConnection &c) { off_loop_for_request(c, std::make_unique<ChatParse>(c)); }
+}  // namespace
+
+void handle_chat_completions(HttpConnection &c) { off_loop_for_request(c, std::make_unique<ChatTask>(c)); }

@@ -6,20 +6,18 @@
 #include "common/ipc_messages.h"
 #include "supervisor/answer_spec.h"
 #include "supervisor/http_connection.h"
+#include "supervisor/model_names.h"
 #include "supervisor/openai_error.h"
 #include "supervisor/prompt.h"
+#include "supervisor/request_common.h"
 
-struct ChatRequest {
-    std::string model;
-    bool stream = false;
+struct ChatRequest : CompletionOptions {
     bool include_usage = false;
-    std::string reasoning_effort;
     std::vector<Turn> turns;
-    AnswerSpec spec;
-    std::vector<ipc::ImageFile> images;
 };
 
-// Parses and validates a request body; on failure fills err (a 400).
-bool chat_request_parse(const std::string &body, ChatRequest &out, ApiError &err);
+// Parses and validates a request body; on failure fills err (a 400, or the
+// 404 of a model names does not resolve).
+bool chat_request_parse(const std::string &body, ChatRequest &out, ApiError &err, const ModelNames &names = {});
 
 void handle_chat_completions(HttpConnection &c);

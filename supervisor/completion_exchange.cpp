@@ -172,8 +172,7 @@ bool CompletionExchange::retry(const std::string &problem) {
     if (attempts_ >= 2 || elapsed + kMinRetryMs >= timeout) return false;
     ipc::JobMsg again = msg_;
     again.timeout_ms = static_cast<uint32_t>(timeout - elapsed);
-    again.prompt += "\n\n# Your previous reply could not be used\n" + problem +
-                    ". Reply again, following the instructions above exactly.\n";
+    again.prompt = prompt_for_retry(again.prompt, problem);
     return submit(std::move(again)) == Scheduler::Submit::Accepted;
 }
 
@@ -281,11 +280,12 @@ static bool check_job_size(const ipc::JobMsg &msg, ApiError &err) {
 
 bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError &err) {
     out.plan = answer_plan(req.spec);
-    out.msg.prompt = prompt_from_turns(req.turns) + out.plan.instructions;
+    out.msg.prompt = prompt_assemble(req.conversation, out.plan.instructions);
+    out.msg.model = std::move(req.codex_model);
     out.msg.output_schema = out.plan.output_schema;
     out.msg.images = std::move(req.images);
     out.msg.reasoning_effort = std::move(req.reasoning_effort);
-    out.client_model = std::move(req.client_model);
+    out.client_model = std::move(req.model);
     out.stream = req.stream;
     out.spec = std::move(req.spec);
     return check_prompt_not_blank(out.msg.prompt, req.turns_param, err) &&
@@ -295,10 +295,6 @@ bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError
 void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt) {
     App &app = c.app();
     c.request().stats.model = p.client_model;
-    if (!model_names_resolve(app.model_names, p.client_model, p.msg.model)) {
-        c.respond_error(api_error_model_not_found(p.client_model));
-        return;
-    }
     // Without a login codex would retry its provider for ~30 s and fail.
     if (codex_login_missing(app.codex_home, app.private_home.dir, app.cfg.pass_env)) {
         c.respond_error(codex_login_required_error());

@@ -21,6 +21,7 @@
 #include "supervisor/job.h"
 #include "supervisor/openai_error.h"
 #include "supervisor/prompt.h"
+#include "supervisor/request_common.h"
 
 // One API's wire format for an answer (Chat Completions, Responses).
 class AnswerFormat {
@@ -38,20 +39,17 @@ public:
     virtual void completed(const Answer &) {}
 };
 
-struct CompletionRequest {
-    std::vector<Turn> turns;
+// A parsed request: its options (the model already resolved) and its
+// conversation.
+struct CompletionRequest : CompletionOptions {
+    Conversation conversation;
     const char *turns_param = "";  // names the conversation in errors: messages, input
-    std::string client_model;      // echoed back
-    std::string reasoning_effort;  // validated by request_common
-    bool stream = false;
-    AnswerSpec spec;
-    std::vector<ipc::ImageFile> images;
 };
 
 // A request made ready for codex: the conversation rendered, its size
 // checked. Made off the loop (off_loop.h): it reads nothing but req.
 struct PreparedCompletion {
-    ipc::JobMsg msg;  // prompt, output schema, images, reasoning effort
+    ipc::JobMsg msg;  // model, prompt, output schema, images, reasoning effort
     std::string client_model;
     bool stream = false;
     AnswerSpec spec;
@@ -59,8 +57,8 @@ struct PreparedCompletion {
 };
 bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError &err);
 
-// Starts the prepared job on c (on the loop); answers at once when the
-// model is unknown or the job cannot be queued.
+// Starts the prepared job on c (on the loop); answers at once when codex
+// has no login or the job cannot be queued.
 void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt);
 
 // The error a failed job becomes, for both whole and streamed answers.

@@ -23,15 +23,35 @@ static cJSON *turn_json(const Turn &t) {
     return o;
 }
 
-std::string prompt_from_turns(const std::vector<Turn> &turns) {
-    if (turns.size() == 1 && turns[0].role == "user" && turns[0].name.empty()) return turns[0].content;
+// lead, when there is one, is a turn before the others.
+static std::string transcript(const Turn *lead, const std::vector<Turn> &turns) {
+    if (!lead && turns.size() == 1 && turns[0].role == "user" && turns[0].name.empty()) return turns[0].content;
     cJSON *arr = cJSON_CreateArray();
+    if (lead) cJSON_AddItemToArray(arr, turn_json(*lead));
     for (const auto &t : turns) cJSON_AddItemToArray(arr, turn_json(t));
     char *s = cJSON_Print(arr);  // one turn per line block reads better for the model
     std::string out = kTranscriptPreamble;
     out += s ? s : "[]";
     free(s);
     cJSON_Delete(arr);
+    return out;
+}
+
+std::string prompt_from_turns(const std::vector<Turn> &turns) { return transcript(nullptr, turns); }
+
+std::string prompt_assemble(const Conversation &c, std::string_view answer_rules) {
+    Turn system;
+    if (c.instructions) system = Turn{"system", *c.instructions, "", "", ""};
+    std::string out = transcript(c.instructions ? &system : nullptr, c.turns);
+    out += answer_rules;
+    return out;
+}
+
+std::string prompt_for_retry(std::string_view first, std::string_view problem) {
+    std::string out(first);
+    out += "\n\n# Your previous reply could not be used\n";
+    out += problem;
+    out += ". Reply again, following the instructions above exactly.\n";
     return out;
 }
 

@@ -20,14 +20,16 @@ bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err) {
     return false;
 }
 
-bool parse_model(const cJSON *root, std::string &model, ApiError &err) {
+bool parse_model(const cJSON *root, const ModelNames &names, CompletionOptions &out, ApiError &err) {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "model");
     if (!cJSON_IsString(m) || !*m->valuestring) {
         err = api_error_invalid("you must provide a model parameter", "model", "missing_required_parameter");
         return false;
     }
-    model = m->valuestring;
-    return true;
+    out.model = m->valuestring;
+    if (model_names_resolve(names, out.model, out.codex_model)) return true;
+    err = api_error_model_not_found(out.model);
+    return false;
 }
 
 bool parse_stream(const cJSON *root, bool &stream, ApiError &err) {

@@ -7,14 +7,29 @@
 
 #include "common/ipc_messages.h"
 
+#include "supervisor/answer_spec.h"
+#include "supervisor/model_names.h"
 #include "supervisor/openai_error.h"
 #include "supervisor/prompt.h"
+
+// What every completion request says besides its conversation.
+struct CompletionOptions {
+    std::string model;        // the client's name, echoed back
+    std::string codex_model;  // what it runs (model_names.h)
+    bool stream = false;
+    std::string reasoning_effort;
+    AnswerSpec spec;
+    std::vector<ipc::ImageFile> images;
+};
 
 // The body must be a JSON object whose strings are all valid UTF-8 without
 // NUL (see json_text.h); err says why not.
 bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err);
-// "model": a non-empty string.
-bool parse_model(const cJSON *root, std::string &model, ApiError &err);
+// "model": a non-empty string (a 400), which names a model codex may run
+// (a 404 model_not_found). Read first, so that an unknown model is the 404
+// whatever else is wrong with the request, and no conversation is read or
+// rendered for it.
+bool parse_model(const cJSON *root, const ModelNames &names, CompletionOptions &out, ApiError &err);
 // "stream": absent, null or a boolean.
 bool parse_stream(const cJSON *root, bool &stream, ApiError &err);
 // Text of a content value: a string, or an array of text parts whose types

@@ -8,6 +8,7 @@
 #include "supervisor/app.h"
 #include "supervisor/answer_request.h"
 #include "supervisor/completion_exchange.h"
+#include "supervisor/completion_task.h"
 #include "supervisor/json_util.h"
 #include "supervisor/off_loop.h"
 #include "supervisor/request_common.h"
@@ -417,20 +418,21 @@ cJSON *ResponsesFormat::response(const char *status, const ipc::UsageMsg *u, con
 
 }  // namespace
 
-std::vector<Turn> ResponsesRequest::turns() const {
-    std::vector<Turn> all;
-    if (has_instructions) all.push_back(Turn{"system", instructions, "", "", ""});
-    all.insert(all.end(), history.begin(), history.end());
-    all.insert(all.end(), input.begin(), input.end());
-    return all;
+Conversation ResponsesRequest::conversation() const {
+    Conversation c;
+    if (has_instructions) c.instructions = instructions;
+    c.turns.reserve(history.size() + input.size());
+    c.turns.insert(c.turns.end(), history.begin(), history.end());
+    c.turns.insert(c.turns.end(), input.begin(), input.end());
+    return c;
 }
 
 bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out,
-                             ApiError &err, const std::string &owner) {
+                             ApiError &err, const std::string &owner, const ModelNames &names) {
     out.owner = owner;
     cJSON *root = nullptr;
     if (!parse_body_object(body, root, err)) return false;
-    bool ok = parse_model(root, out.model, err) && parse_stream(root, out.stream, err) &&
+    bool ok = parse_model(root, names, out, err) && parse_stream(root, out.stream, err) &&
               parse_instructions(root, out, err) && parse_reasoning(root, out, err) &&
               answer_request_parse(root, ApiFlavor::Responses, out.spec, err) &&
               parse_state(root, store, out, err) && parse_input(root, store, out, err);
@@ -441,46 +443,25 @@ bool responses_request_parse(const std::string &body, const ResponseStore *store
 
 namespace {
 
-// Parsing, checking and rendering a body of up to the body limit takes
-// tens of milliseconds: off the loop. The stored responses it reads lock
-// themselves (response_store.h); the tenant is worked out here, on the
-// loop, since a reload replaces the keys.
-class ResponsesParse final : public OffLoopTask {
+// The stored responses it reads lock themselves (response_store.h); the
+// tenant is worked out on the loop, since a reload replaces the keys.
+class ResponsesTask final : public CompletionTask {
 public:
-    ResponsesParse(HttpConnection &c, ResponseStore *store, std::string owner)
-        : conn_(&c), body_(c.request().body), store_(store), owner_(std::move(owner)) {}
-    void run() override {
-        ResponsesRequest req;
-        ok_ = responses_request_parse(body_, store_, req, err_, owner_);
-        if (!ok_) return;
-        fmt_ = std::make_unique<ResponsesFormat>(req.model, req, store_);
-        CompletionRequest cr;
-        cr.turns = req.turns();
-        cr.turns_param = "input";
-        cr.client_model = req.model;
-        cr.reasoning_effort = req.reasoning_effort;
-        cr.stream = req.stream;
-        cr.spec = std::move(req.spec);
-        cr.images = std::move(req.images);
-        ok_ = completion_prepare(std::move(cr), prepared_, err_);
-    }
-    void done() override {
-        if (!ok_) {
-            conn_->request().stats.model = prepared_.client_model;  // known once parsed
-            return conn_->respond_error(err_);
-        }
-        completion_start(*conn_, std::move(prepared_), std::move(fmt_));
-    }
+    ResponsesTask(HttpConnection &c, ResponseStore *store, std::string owner)
+        : CompletionTask(c), store_(store), owner_(std::move(owner)) {}
 
 private:
-    HttpConnection *conn_;  // used in done() only
-    std::string body_;
+    bool parse(CompletionRequest &cr, std::unique_ptr<AnswerFormat> &fmt, ApiError &err) override {
+        ResponsesRequest req;
+        bool ok = responses_request_parse(body(), store_, req, err, owner_, model_names());
+        if (ok) fmt = std::make_unique<ResponsesFormat>(req.model, req, store_);
+        Conversation conv = req.conversation();
+        fill(cr, std::move(req), std::move(conv), "input");
+        return ok;
+    }
+
     ResponseStore *store_;
     std::string owner_;
-    std::unique_ptr<ResponsesFormat> fmt_;
-    PreparedCompletion prepared_;
-    ApiError err_;
-    bool ok_ = false;
 };
 
 }  // namespace
@@ -489,5 +470,5 @@ void handle_responses(HttpConnection &c) {
     ResponseStore *store = c.app().responses.is_open() ? &c.app().responses : nullptr;
     const std::string *auth = c.request().header("authorization");
     std::string owner = c.app().keys.tenant(auth ? *auth : "");
-    off_loop_for_request(c, std::make_unique<ResponsesParse>(c, store, std::move(owner)));
+    off_loop_for_request(c, std::make_unique<ResponsesTask>(c, store, std::move(owner)));
 }

@@ -51,6 +51,20 @@ test('an unknown model is a 404 model_not_found under the reject policy, without
   assert.equal(p.mock.requests.length, seen);
 });
 
+// The model is resolved before the conversation is rendered: an unknown
+// model is the 404 even when the conversation is also too long for codex.
+test('an over-long request to an unknown model is a 404 model_not_found, not a 400', async () => {
+  const seen = p.mock.requests.length;
+  const long = 'x'.repeat(1048577);
+  for (const [route, body] of [['/v1/chat/completions', chat('gpt-4o-2024-08-06', { messages: [{ role: 'user', content: long }] })],
+    ['/v1/responses', { model: 'gpt-4o-2024-08-06', input: long }]]) {
+    const r = await post(p, route, body);
+    assert.equal(r.status, 404, route);
+    assertErrorEnvelope(await r.json(), 'model_not_found');
+  }
+  assert.equal(p.mock.requests.length, seen);
+});
+
 test('under the default policy an unknown model runs CODEX_MODEL', async () => {
   const q = await startProxy({ CODEX_MODEL: 'gpt-5.1-codex-max' });
   try {

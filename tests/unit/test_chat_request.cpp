@@ -22,6 +22,34 @@ static void plain_request_parses(void **) {
     assert_str_equal(r.turns[0].content, "hi");
 }
 
+static ModelNames rejecting(const char *models) {
+    ModelNames m;
+    std::string why;
+    assert_true(model_names_parse(models, "", "reject", m, why));
+    return m;
+}
+
+static void known_model_is_resolved_while_parsing(void **) {
+    ChatRequest r;
+    ApiError e;
+    ModelNames names = rejecting("gpt-5.1-codex");
+    assert_true(chat_request_parse(R"({"model":"gpt-5.1-codex","messages":[{"role":"user","content":"hi"}]})", r, e,
+                                   names));
+    assert_str_equal(r.codex_model, "gpt-5.1-codex");
+}
+
+// Before any of the conversation is read: an unknown model is the 404
+// whatever the conversation holds.
+static void unknown_model_is_404_before_the_messages_are_read(void **) {
+    ChatRequest r;
+    ApiError e;
+    ModelNames names = rejecting("gpt-5.1-codex");
+    assert_false(chat_request_parse(R"({"model":"gpt-4o","messages":"not an array"})", r, e, names));
+    assert_int_equal(e.status, 404);
+    assert_string_equal(e.code, "model_not_found");
+    assert_str_equal(r.model, "gpt-4o");
+}
+
 static void stream_and_include_usage_are_read(void **) {
     ChatRequest r;
     ApiError e;
@@ -270,6 +298,8 @@ static void tool_call_only_and_image_only_turns_are_not_blank(void **) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_request_parses),
+        cmocka_unit_test(known_model_is_resolved_while_parsing),
+        cmocka_unit_test(unknown_model_is_404_before_the_messages_are_read),
         cmocka_unit_test(empty_or_blank_only_message_is_refused),
         cmocka_unit_test(tool_call_only_and_image_only_turns_are_not_blank),
         cmocka_unit_test(stream_and_include_usage_are_read),

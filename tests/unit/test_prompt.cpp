@@ -51,6 +51,31 @@ static void assistant_tool_calls_are_kept(void **) {
     delete doc;
 }
 
+static void instructions_are_a_system_turn_before_the_rest(void **) {
+    Conversation c;
+    c.instructions = "Be terse.";
+    c.turns = {Turn{"user", "hi", "", "", ""}};
+    JsonDoc *doc;
+    const cJSON *arr = transcript_of(prompt_assemble(c, ""), doc);
+    assert_int_equal(cJSON_GetArraySize(arr), 2);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "role")->valuestring, "system");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "content")->valuestring, "Be terse.");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "content")->valuestring, "hi");
+    delete doc;
+}
+
+static void answer_rules_follow_the_conversation(void **) {
+    Conversation c;
+    c.turns = {Turn{"user", "hi", "", "", ""}};
+    assert_str_equal(prompt_assemble(c, "\n\n# How to answer\nJSON.\n"), "hi\n\n# How to answer\nJSON.\n");
+}
+
+static void a_retry_names_the_problem_after_the_first_prompt(void **) {
+    std::string p = prompt_for_retry("first", "the reply is not valid JSON");
+    assert_int_equal(p.find("first\n\n"), 0);
+    assert_true(p.find("the reply is not valid JSON. Reply again") != std::string::npos);
+}
+
 static void utf8_characters_are_counted_not_bytes(void **) {
     assert_int_equal(utf8_char_count("abc"), 3);
     assert_int_equal(utf8_char_count("é"), 1);
@@ -64,6 +89,9 @@ int main() {
         cmocka_unit_test(every_role_and_turn_stays_distinct),
         cmocka_unit_test(content_cannot_forge_a_turn),
         cmocka_unit_test(assistant_tool_calls_are_kept),
+        cmocka_unit_test(instructions_are_a_system_turn_before_the_rest),
+        cmocka_unit_test(answer_rules_follow_the_conversation),
+        cmocka_unit_test(a_retry_names_the_problem_after_the_first_prompt),
         cmocka_unit_test(utf8_characters_are_counted_not_bytes),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -18,18 +18,33 @@ static void string_input_is_one_user_turn(void **) {
     ResponsesRequest r;
     ApiError e;
     assert_true(responses_request_parse(R"({"model":"gpt-5.2","input":"hello"})", nullptr, r, e));
-    assert_int_equal(r.turns().size(), 1);
-    assert_str_equal(r.turns()[0].role, "user");
-    assert_str_equal(r.turns()[0].content, "hello");
+    assert_int_equal(r.conversation().turns.size(), 1);
+    assert_str_equal(r.conversation().turns[0].role, "user");
+    assert_str_equal(r.conversation().turns[0].content, "hello");
+}
+
+// The conversation is counted while it is read (PromptBudget): the model
+// comes first, so an over-long input to an unknown model is the 404.
+static void over_long_input_to_an_unknown_model_is_404(void **) {
+    ModelNames names;
+    std::string why;
+    assert_true(model_names_parse("gpt-5.1-codex", "", "reject", names, why));
+    std::string body = R"({"model":"gpt-4o","input":")" + std::string(kCodexMaxInputChars + 1, 'x') + "\"}";
+    ResponsesRequest r;
+    ApiError e;
+    assert_false(responses_request_parse(body, nullptr, r, e, "", names));
+    assert_int_equal(e.status, 404);
+    assert_string_equal(e.code, "model_not_found");
 }
 
 static void instructions_come_first_as_system(void **) {
     ResponsesRequest r;
     ApiError e;
     assert_true(responses_request_parse(R"({"model":"m","input":"hi","instructions":"Be brief."})", nullptr, r, e));
-    assert_int_equal(r.turns().size(), 2);
-    assert_str_equal(r.turns()[0].role, "system");
-    assert_str_equal(r.turns()[0].content, "Be brief.");
+    Conversation c = r.conversation();
+    assert_int_equal(c.turns.size(), 1);
+    assert_true(c.instructions.has_value());
+    assert_str_equal(*c.instructions, "Be brief.");
     assert_true(r.has_instructions);
 }
 
@@ -41,9 +56,9 @@ static void message_items_with_and_without_type(void **) {
         {"type":"message","role":"user","content":[{"type":"input_text","text":"q"}]},
         {"type":"message","role":"assistant","content":[{"type":"output_text","text":"a"}]}]})", nullptr, r, e));
     assert_true(r.stream);
-    assert_int_equal(r.turns().size(), 3);
-    assert_str_equal(r.turns()[1].content, "q");
-    assert_str_equal(r.turns()[2].role, "assistant");
+    assert_int_equal(r.conversation().turns.size(), 3);
+    assert_str_equal(r.conversation().turns[1].content, "q");
+    assert_str_equal(r.conversation().turns[2].role, "assistant");
 }
 
 static void unsupported_item_type_is_named(void **) {
@@ -112,14 +127,15 @@ static void stored_history_and_references_resolve(void **) {
     ApiError e;
     assert_true(responses_request_parse(R"({"model":"m","instructions":"I","previous_response_id":"resp_0123456789abcdef01234567",
         "input":[{"type":"item_reference","id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa"},{"role":"user","content":"q2"}]})", &store, r, e));
-    auto t = r.turns();
-    assert_int_equal(t.size(), 5);
-    assert_str_equal(t[0].role, "system");
-    assert_str_equal(t[1].content, "q1");
+    Conversation c = r.conversation();
+    auto &t = c.turns;
+    assert_int_equal(t.size(), 4);
+    assert_str_equal(*c.instructions, "I");
+    assert_str_equal(t[0].content, "q1");
+    assert_str_equal(t[1].content, "a1");
+    assert_str_equal(t[2].role, "assistant");
     assert_str_equal(t[2].content, "a1");
-    assert_str_equal(t[3].role, "assistant");
-    assert_str_equal(t[3].content, "a1");
-    assert_str_equal(t[4].content, "q2");
+    assert_str_equal(t[3].content, "q2");
     assert_true(r.store);
     // Another tenant's ids are unknown to it.
     ResponsesRequest other;
@@ -168,7 +184,7 @@ static void blank_input_items_are_refused(void **) {
         ResponsesRequest r;
         ApiError e;
         assert_true(responses_request_parse(b, nullptr, r, e));
-        assert_false(check_prompt_not_blank(prompt_from_turns(r.turns()), "input", e));
+        assert_false(check_prompt_not_blank(prompt_assemble(r.conversation(), ""), "input", e));
         assert_string_equal(e.code, "invalid_value");
         assert_str_equal(e.param, "input");
     }
@@ -206,6 +222,7 @@ int main() {
         cmocka_unit_test(bad_text_is_refused_naming_the_field),
         cmocka_unit_test(nul_in_ids_is_refused_naming_them),
         cmocka_unit_test(string_input_is_one_user_turn),
+        cmocka_unit_test(over_long_input_to_an_unknown_model_is_404),
         cmocka_unit_test(instructions_come_first_as_system),
         cmocka_unit_test(message_items_with_and_without_type),
         cmocka_unit_test(unsupported_item_type_is_named),
