@@ -23,7 +23,7 @@ public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
                        AnswerPlan plan)
         : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))),
-          plan_(std::move(plan)), start_ms_(uv_now(c.app().loop)) {}
+          plan_(std::move(plan)), deadline_ms_(uv_now(c.app().loop) + c.app().cfg.timeout_ms) {}
     ~CompletionExchange() override { client_gone(); }
 
     Scheduler::Submit submit(ipc::JobMsg msg);
@@ -55,7 +55,7 @@ private:
     bool stream_;
     std::shared_ptr<const AnswerSpec> spec_;  // shared with an answer check in flight
     AnswerPlan plan_;
-    uint64_t start_ms_;
+    uint64_t deadline_ms_;  // the request's, every attempt's (job.h)
     ipc::JobMsg msg_;  // kept for the one retry of a checked answer
     int attempts_ = 0;
     Job *job_ = nullptr;
@@ -93,7 +93,7 @@ Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
     messages_ = 0;
     deltas_in_message_ = false;
     Job *job = nullptr;
-    Scheduler::Submit s = conn_->app().scheduler->submit(this, std::move(msg), &job);
+    Scheduler::Submit s = conn_->app().scheduler->submit(this, std::move(msg), deadline_ms_, &job);
     if (s == Scheduler::Submit::Accepted) job_ = job;
     return s;
 }
@@ -167,11 +167,8 @@ bool CompletionExchange::retry(const std::string &problem) {
         .kv("problem", problem.substr(0, 300))
         .emit();
     // The retry runs within what is left of the request's time.
-    uint64_t elapsed = uv_now(conn_->app().loop) - start_ms_;
-    uint32_t timeout = conn_->app().cfg.timeout_ms;
-    if (attempts_ >= 2 || elapsed + kMinRetryMs >= timeout) return false;
+    if (attempts_ >= 2 || ms_left(deadline_ms_, uv_now(conn_->app().loop)) <= kMinRetryMs) return false;
     ipc::JobMsg again = msg_;
-    again.timeout_ms = static_cast<uint32_t>(timeout - elapsed);
     again.prompt = prompt_for_retry(again.prompt, problem);
     return submit(std::move(again)) == Scheduler::Submit::Accepted;
 }
@@ -300,7 +297,6 @@ void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<A
         c.respond_error(codex_login_required_error());
         return;
     }
-    p.msg.timeout_ms = app.cfg.timeout_ms;
     auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan);
     switch (ex->submit(std::move(p.msg))) {
     case Scheduler::Submit::QueueFull:

@@ -8,6 +8,11 @@
 
 struct ExecutorSlot;
 
+// A job has one absolute deadline, in the loop's monotonic milliseconds
+// (uv_now): the queue's timeout, the executor's timeout and a retry's time
+// are all what is left of it.
+inline uint64_t ms_left(uint64_t deadline_ms, uint64_t now_ms) { return deadline_ms > now_ms ? deadline_ms - now_ms : 0; }
+
 struct JobResult {
     enum class Kind { Finished, ExecutorLost, ShuttingDown, QueueTimeout };
     Kind kind = Kind::Finished;
@@ -31,7 +36,7 @@ struct Job {
     ipc::JobMsg msg;
     JobSink *sink = nullptr;  // null once the client has gone
     uint64_t enqueued_ms = 0;
-    uint64_t budget_ms = 0;  // its whole life, queue included: msg.timeout_ms as submitted
+    uint64_t deadline_ms = 0;  // bounds its whole life, queue included
     uint64_t started_ms = 0;
     ExecutorSlot *slot = nullptr;  // set while running
 };

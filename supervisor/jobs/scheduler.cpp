@@ -35,7 +35,7 @@ void Scheduler::start() {
     for (auto &s : slots_) executor_slot_spawn(*s);
 }
 
-Scheduler::Submit Scheduler::submit(JobSink *sink, ipc::JobMsg msg, Job **out) {
+Scheduler::Submit Scheduler::submit(JobSink *sink, ipc::JobMsg msg, uint64_t deadline_ms, Job **out) {
     if (app_.draining) return Submit::ShuttingDown;
     bool have_idle = std::any_of(slots_.begin(), slots_.end(),
                                  [](auto &s) { return s->state == ExecutorSlot::State::Idle; });
@@ -45,7 +45,7 @@ Scheduler::Submit Scheduler::submit(JobSink *sink, ipc::JobMsg msg, Job **out) {
     job->msg = std::move(msg);
     job->sink = sink;
     job->enqueued_ms = uv_now(app_.loop);
-    job->budget_ms = job->msg.timeout_ms ? job->msg.timeout_ms : app_.cfg.timeout_ms;
+    job->deadline_ms = deadline_ms;
     queue_.push_back(job);
     *out = job;
     pump();
@@ -80,8 +80,7 @@ void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
     for (const auto &name : private_home_sync(app_.private_home))
         LogLine("supervisor", "info", "re-seeded the private Codex home").kv("file", name).emit();
     uint64_t now = uv_now(app_.loop);
-    uint64_t waited = now - job->enqueued_ms;
-    uint64_t left = job->budget_ms > waited ? job->budget_ms - waited : 1;
+    uint64_t left = std::clamp<uint64_t>(ms_left(job->deadline_ms, now), 1, UINT32_MAX);
     job->msg.timeout_ms = static_cast<uint32_t>(left);
     job->started_ms = now;
     job->slot = &s;
@@ -94,13 +93,13 @@ void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
     executor_slot_arm_backstop(s, left + kBackstopSlackMs);
 }
 
-// Budgets differ (a retry has what is left of its request's), so every
+// Deadlines are not in queue order (a retry has its request's), so every
 // queued job is looked at, not only the oldest.
 void Scheduler::sweep_queue() {
     uint64_t now = uv_now(app_.loop);
     std::vector<Job *> expired;
     for (auto it = queue_.begin(); it != queue_.end();) {
-        if (now - (*it)->enqueued_ms < (*it)->budget_ms) {
+        if (ms_left((*it)->deadline_ms, now) > 0) {
             ++it;
             continue;
         }

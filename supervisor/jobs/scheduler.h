@@ -22,9 +22,9 @@ public:
 
     enum class Submit { Accepted, QueueFull, ShuttingDown };
     // On Accepted, *out is the job; it lives until sink->job_done or cancel().
-    // msg.timeout_ms bounds the job's whole life, queue included (0: the
-    // configured timeout).
-    Submit submit(JobSink *sink, ipc::JobMsg msg, Job **out);
+    // deadline_ms (job.h) bounds the job's whole life, queue included;
+    // msg.timeout_ms is set from it when the job starts.
+    Submit submit(JobSink *sink, ipc::JobMsg msg, uint64_t deadline_ms, Job **out);
     // The client left: a queued job is dropped without running, a running
     // one is cancelled; the sink hears nothing more either way.
     void cancel(Job *job);
