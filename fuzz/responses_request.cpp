@@ -18,7 +18,7 @@ ResponseStore *open_store() {
     static ResponseStore store;
     std::string error;
     if (!store.open(scratch_dir("fuzz-responses"), 1 << 20, 3600, error)) abort();
-    std::vector<Turn> conversation = {{"user", "What is 2+2?", "", "", ""}, {"assistant", "4", "", "", ""}};
+    std::vector<Turn> conversation = {{"user", "What is 2+2?", "", "", {}}, {"assistant", "4", "", "", {}}};
     if (!store.put("", "resp_000000000000000000000001", conversation,
                    {{"msg_000000000000000000000001", conversation[1]}}))
         abort();

@@ -13,22 +13,16 @@
 
 namespace {
 
-// What one answer's checks share: the offered tools by name, each tool's
-// schema parsed once, and one work budget, so an answer with many calls
-// costs what its size does, not calls x tools or calls x schema.
+// What one answer's checks share: the offered tools by name and one work
+// budget, so an answer with many calls costs what its size does, not
+// calls x tools or calls x schema. (Schemas were parsed with the request.)
 struct Checks {
     explicit Checks(const AnswerSpec &spec) : spec(spec) {
         for (const auto &t : spec.tools)
             if (spec.tool_choice != ToolChoice::Named || t.name == spec.tool_name) tools.emplace(t.name, &t);
     }
-    const JsonDoc &schema_of(const ToolSpec &t) {
-        auto &doc = schemas[&t];
-        if (!doc) doc = std::make_unique<JsonDoc>(t.parameters);
-        return *doc;
-    }
     const AnswerSpec &spec;
     std::unordered_map<std::string_view, const ToolSpec *> tools;
-    std::unordered_map<const ToolSpec *, std::unique_ptr<JsonDoc>> schemas;
     SchemaWork work;
 };
 
@@ -50,8 +44,8 @@ bool check_json_text(Checks &ck, const std::string &text, std::string &problem) 
         problem = "the reply is JSON but not an object";
         return false;
     }
-    JsonDoc schema(spec.schema);
-    if (json_schema_validate(schema.root, schema.root, value.root, problem, &ck.work)) return true;
+    const cJSON *schema = spec.schema.get();
+    if (json_schema_validate(schema, schema, value.root, problem, &ck.work)) return true;
     problem = "the JSON does not satisfy the schema: " + problem;
     return false;
 }
@@ -65,12 +59,12 @@ bool parse_arguments(Checks &ck, const ToolSpec &tool, const cJSON *args, std::s
         problem = "the arguments of a call to '" + tool.name + "' are not a JSON object";
         return false;
     }
-    if (tool.parameters.empty()) {
+    if (!tool.parameters) {
         out = "{}";
         return true;
     }
-    const JsonDoc &schema = ck.schema_of(tool);
-    if (!json_schema_validate(schema.root, schema.root, value.root, problem, &ck.work)) {
+    const cJSON *schema = tool.parameters.get();
+    if (!json_schema_validate(schema, schema, value.root, problem, &ck.work)) {
         problem = "the arguments of a call to '" + tool.name + "' do not satisfy its parameters: " + problem;
         return false;
     }

@@ -37,7 +37,7 @@ bool strict_schema_ok(const cJSON *schema, const std::string &what, const std::s
 // inside it. Its "definitions" move to "$defs", as strict mode documents
 // them. With strict (the client's "strict": true), strict mode must take it.
 bool parse_schema(const cJSON *v, const std::string &param, bool strict, const std::string &what, bool tool,
-                  std::string &out, ApiError &err) {
+                  JsonValue &out, ApiError &err) {
     if (!cJSON_IsObject(v)) {
         err = api_error_invalid("'" + param + "' must be a JSON Schema object.", param, "invalid_type");
         return false;
@@ -50,7 +50,7 @@ bool parse_schema(const cJSON *v, const std::string &param, bool strict, const s
         err = api_error_invalid("'" + param + "' cannot be used: " + problem + ".", param, "invalid_schema");
     else if (strict)
         ok = strict_schema_ok(copy, what, param, tool, err);
-    out = json_take(copy);
+    out = JsonValue(copy);
     return ok;
 }
 

@@ -9,9 +9,8 @@
 namespace {
 
 bool client_schema_strict_ready(const AnswerSpec &s) {
-    JsonDoc schema(s.schema);
     std::string why;
-    return schema.root && json_schema_strict_ok(schema.root, why);
+    return s.schema && json_schema_strict_ok(s.schema.get(), why);
 }
 
 cJSON *string_schema(bool nullable) {
@@ -91,8 +90,7 @@ std::string tools_json(const AnswerSpec &s) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", t.name.c_str());
         if (!t.description.empty()) cJSON_AddStringToObject(o, "description", t.description.c_str());
-        cJSON *params = t.parameters.empty() ? nullptr : cJSON_Parse(t.parameters.c_str());
-        if (params) cJSON_AddItemToObject(o, "parameters", params);
+        if (t.parameters) cJSON_AddItemToObject(o, "parameters", t.parameters.reference());
         cJSON_AddItemToArray(arr, o);
     }
     char *p = cJSON_Print(arr);
@@ -106,7 +104,7 @@ std::string tools_json(const AnswerSpec &s) {
 std::string json_rule(const AnswerSpec &s) {
     if (s.format == FormatKind::JsonObject) return "a single JSON object";
     return "a single JSON value that satisfies this JSON Schema" +
-           (s.schema_name.empty() ? std::string() : " (\"" + s.schema_name + "\")") + ":\n" + s.schema + "\n";
+           (s.schema_name.empty() ? std::string() : " (\"" + s.schema_name + "\")") + ":\n" + s.schema.text() + "\n";
 }
 
 std::string tool_rules(const AnswerSpec &s) {
@@ -156,7 +154,7 @@ AnswerPlan answer_plan(const AnswerSpec &s) {
     switch (p.shape) {
     case AnswerShape::FreeText: break;
     case AnswerShape::DirectJson:
-        p.output_schema = s.schema;
+        p.output_schema = s.schema.text();
         p.instructions = "\n\n# How to answer\nReply with the JSON the output schema describes, and nothing else.\n";
         break;
     case AnswerShape::JsonText:

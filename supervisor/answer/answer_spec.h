@@ -22,10 +22,12 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/base/json_value.h"
+
 struct ToolSpec {
     std::string name;
     std::string description;
-    std::string parameters;  // JSON Schema text; empty: takes no arguments
+    JsonValue parameters;  // a JSON Schema, parsed once; empty: takes no arguments
 };
 
 enum class ToolChoice { Auto, None, Required, Named };
@@ -39,7 +41,7 @@ struct AnswerSpec {
     bool parallel_tool_calls = true;
     FormatKind format = FormatKind::Text;
     std::string schema_name;
-    std::string schema;  // JSON text, its definitions already under $defs
+    JsonValue schema;  // parsed once, its definitions already under $defs
     int n = 1;
 
     bool tools_usable() const { return !tools.empty() && tool_choice != ToolChoice::None; }

@@ -32,12 +32,8 @@ bool parse_message(const cJSON *m, int i, Turn &t, std::vector<ipc::ImageFile> &
     t.role = role->valuestring;
     const cJSON *content = json_get(m, "content");
     const cJSON *calls = json_get(m, "tool_calls");
-    if (t.role == "assistant" && cJSON_IsArray(calls)) {
-        char *s = cJSON_PrintUnformatted(calls);
-        t.tool_calls_json = s ? s : "";
-        free(s);
-    }
-    bool may_be_empty = !t.tool_calls_json.empty();
+    if (t.role == "assistant" && cJSON_IsArray(calls)) t.tool_calls = JsonValue(cJSON_Duplicate(calls, true));
+    bool may_be_empty = static_cast<bool>(t.tool_calls);
     if ((!content || cJSON_IsNull(content)) && may_be_empty) {
         // an assistant turn that only called tools
     } else if (!content_text(content, kTextParts, at + ".content", t.content, err, &images)) {

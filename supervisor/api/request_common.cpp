@@ -132,7 +132,7 @@ bool PromptBudget::add(std::string_view text, const char *param, ApiError &err) 
 }
 
 bool PromptBudget::add(const Turn &t, const char *param, ApiError &err) {
-    return add(t.content, param, err) && add(t.tool_calls_json, param, err);
+    return add(t.content, param, err) && add(t.tool_calls.text(), param, err);
 }
 
 namespace {

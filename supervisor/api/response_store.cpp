@@ -22,8 +22,16 @@ cJSON *turn_to_json(const Turn &t) {
     cJSON_AddStringToObject(o, "content", t.content.c_str());
     if (!t.name.empty()) cJSON_AddStringToObject(o, "name", t.name.c_str());
     if (!t.tool_call_id.empty()) cJSON_AddStringToObject(o, "tool_call_id", t.tool_call_id.c_str());
-    if (!t.tool_calls_json.empty()) cJSON_AddStringToObject(o, "tool_calls", t.tool_calls_json.c_str());
+    if (t.tool_calls) cJSON_AddItemToObject(o, "tool_calls", t.tool_calls.reference());
     return o;
+}
+
+// An array since the calls are kept as values; files written before hold
+// its text.
+JsonValue tool_calls_from_json(const cJSON *calls) {
+    if (cJSON_IsArray(calls)) return JsonValue(cJSON_Duplicate(calls, true));
+    if (cJSON_IsString(calls) && *calls->valuestring) return JsonValue::parse(calls->valuestring);
+    return JsonValue();
 }
 
 bool turn_from_json(const cJSON *o, Turn &t) {
@@ -31,7 +39,7 @@ bool turn_from_json(const cJSON *o, Turn &t) {
     if (!cJSON_IsString(role) || !cJSON_IsString(content)) return false;
     const cJSON *call_id = json_get(o, "tool_call_id"), *calls = json_get(o, "tool_calls");
     t = Turn{role->valuestring, content->valuestring, cJSON_IsString(name) ? name->valuestring : "",
-             cJSON_IsString(call_id) ? call_id->valuestring : "", cJSON_IsString(calls) ? calls->valuestring : ""};
+             cJSON_IsString(call_id) ? call_id->valuestring : "", tool_calls_from_json(calls)};
     return true;
 }
 

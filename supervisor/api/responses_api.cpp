@@ -26,7 +26,7 @@ Turn assistant_call_turn(const ToolCall &call) {
     cJSON_AddItemToArray(arr, tool_call_json(call));
     Turn t;
     t.role = "assistant";
-    t.tool_calls_json = json_take(arr);
+    t.tool_calls = JsonValue(arr);
     return t;
 }
 const char *const kRoles[] = {"system", "developer", "user", "assistant"};
@@ -110,7 +110,7 @@ bool parse_input(const cJSON *root, const ResponseStore *store, ResponsesRequest
         return false;
     }
     if (cJSON_IsString(input)) {
-        out.input.push_back(Turn{"user", input->valuestring, "", "", ""});
+        out.input.push_back(Turn{"user", input->valuestring, "", "", {}});
         return true;
     }
     if (!cJSON_IsArray(input) || !input->child) {
@@ -206,7 +206,7 @@ public:
     void completed(const Answer &a) override {
         if (!store_) return;
         for (const auto &it : output_items(a)) {
-            Turn t = it.call ? assistant_call_turn(*it.call) : Turn{"assistant", it.text, "", "", ""};
+            Turn t = it.call ? assistant_call_turn(*it.call) : Turn{"assistant", it.text, "", "", {}};
             conversation_.push_back(t);
             items_.push_back(ResponseStore::Item{it.id, t});
         }

@@ -16,10 +16,7 @@ static cJSON *turn_json(const Turn &t) {
     if (!t.name.empty()) cJSON_AddStringToObject(o, "name", t.name.c_str());
     if (!t.tool_call_id.empty()) cJSON_AddStringToObject(o, "tool_call_id", t.tool_call_id.c_str());
     cJSON_AddStringToObject(o, "content", t.content.c_str());
-    if (!t.tool_calls_json.empty()) {
-        cJSON *calls = cJSON_Parse(t.tool_calls_json.c_str());
-        if (calls) cJSON_AddItemToObject(o, "tool_calls", calls);
-    }
+    if (t.tool_calls) cJSON_AddItemToObject(o, "tool_calls", t.tool_calls.reference());
     return o;
 }
 
@@ -41,7 +38,7 @@ std::string prompt_from_turns(const std::vector<Turn> &turns) { return transcrip
 
 std::string prompt_assemble(const Conversation &c, std::string_view answer_rules) {
     Turn system;
-    if (c.instructions) system = Turn{"system", *c.instructions, "", "", ""};
+    if (c.instructions) system = Turn{"system", *c.instructions, "", "", {}};
     std::string out = transcript(c.instructions ? &system : nullptr, c.turns);
     out += answer_rules;
     return out;

@@ -13,12 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "supervisor/base/json_value.h"
+
 struct Turn {
     std::string role;          // system, developer, user, assistant, tool
     std::string content;
     std::string name;          // optional participant name
     std::string tool_call_id;  // for role "tool"
-    std::string tool_calls_json;  // for an assistant turn that called tools
+    JsonValue tool_calls;      // an assistant turn's calls: an array in chat's tool_calls shape
 };
 
 std::string prompt_from_turns(const std::vector<Turn> &turns);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <csetjmp>
+#include <memory>  // pulls in <ostream>, whose fail() cmocka's fail macro would break
 extern "C" {
 #include <cmocka.h>
 }

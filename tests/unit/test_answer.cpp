@@ -12,8 +12,8 @@
 static AnswerSpec weather_tools() {
     AnswerSpec s;
     s.tools = {{"get_weather", "Weather for a city",
-                R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})"},
-               {"now", "", ""}};
+                JsonValue::parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})")},
+               {"now", "", {}}};
     return s;
 }
 
@@ -24,6 +24,15 @@ static void tools_make_an_envelope_that_strict_mode_takes(void **) {
     std::string why;
     assert_true(json_schema_strict_ok(schema.root, why));
     assert_non_null(strstr(p.instructions.c_str(), "get_weather"));
+}
+
+// The tools' schemas are shown as they were parsed, not re-read from text.
+static void the_instructions_show_each_tools_parameters(void **) {
+    AnswerPlan p = answer_plan(weather_tools());
+    const char *params = strstr(p.instructions.c_str(), "\"parameters\":");
+    assert_non_null(params);
+    assert_non_null(strstr(params, "\"required\":"));
+    assert_null(strstr(params + 1, "\"parameters\":"));  // "now" has none
 }
 
 static void a_tool_call_parses_with_checked_arguments(void **) {
@@ -90,10 +99,11 @@ static void n_choices_come_from_one_reply(void **) {
 static void a_strict_schema_is_the_output_schema(void **) {
     AnswerSpec s;
     s.format = FormatKind::JsonSchema;
-    s.schema = R"({"type":"object","properties":{"a":{"type":"string"}},"required":["a"],"additionalProperties":false})";
+    s.schema = JsonValue::parse(
+        R"({"type":"object","properties":{"a":{"type":"string"}},"required":["a"],"additionalProperties":false})");
     AnswerPlan p = answer_plan(s);
     assert_true(p.shape == AnswerShape::DirectJson);
-    assert_str_equal(p.output_schema, s.schema);
+    assert_str_equal(p.output_schema, s.schema.text());
     Answer a;
     std::string problem;
     assert_true(answer_parse(s, p.shape, "```json\n{\"a\":\"x\"}\n```", a, problem));
@@ -104,7 +114,8 @@ static void a_strict_schema_is_the_output_schema(void **) {
 static void a_loose_schema_is_checked_by_the_proxy(void **) {
     AnswerSpec s;
     s.format = FormatKind::JsonSchema;
-    s.schema = R"({"type":"object","properties":{"a":{"type":"string"},"b":{"type":"number"}},"required":["a"]})";
+    s.schema = JsonValue::parse(
+        R"({"type":"object","properties":{"a":{"type":"string"},"b":{"type":"number"}},"required":["a"]})");
     AnswerPlan p = answer_plan(s);
     assert_true(p.shape == AnswerShape::JsonText);
     assert_true(p.output_schema.empty());
@@ -211,8 +222,8 @@ static void an_external_ref_under_items_is_a_400(void **) {
 static void an_open_object_inside_items_takes_the_checked_path(void **) {
     AnswerSpec s;
     s.format = FormatKind::JsonSchema;
-    s.schema = R"({"type":"object","properties":{"l":{"type":"array","items":{"type":"object","properties":{}}}},)"
-               R"("required":["l"],"additionalProperties":false})";
+    s.schema = JsonValue::parse(R"({"type":"object","properties":{"l":{"type":"array","items":{"type":"object",)"
+                                R"("properties":{}}}},"required":["l"],"additionalProperties":false})");
     assert_true(answer_plan(s).shape == AnswerShape::JsonText);
 }
 
@@ -255,7 +266,7 @@ static void tool_names_may_hold_dots_and_colons_and_the_error_says_so(void **) {
 // strict mode's enum limits (the answer's check still refuses other names).
 static void the_envelope_stays_strict_with_many_tools(void **) {
     AnswerSpec s;
-    for (int i = 0; i < 1500; i++) s.tools.push_back({"tool_number_" + std::to_string(i), "", ""});
+    for (int i = 0; i < 1500; i++) s.tools.push_back({"tool_number_" + std::to_string(i), "", {}});
     AnswerPlan p = answer_plan(s);
     JsonDoc schema(p.output_schema);
     std::string why;
@@ -288,6 +299,7 @@ static void n_beyond_any_integer_type_is_a_400(void **) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tools_make_an_envelope_that_strict_mode_takes),
+        cmocka_unit_test(the_instructions_show_each_tools_parameters),
         cmocka_unit_test(a_tool_call_parses_with_checked_arguments),
         cmocka_unit_test(arguments_that_break_the_tool_schema_are_a_problem),
         cmocka_unit_test(required_tool_choice_wants_a_call),

@@ -79,7 +79,7 @@ static void every_role_and_assistant_first_are_accepted(void **) {
     assert_int_equal(r.turns.size(), 6);
     assert_str_equal(r.turns[0].role, "assistant");
     assert_str_equal(r.turns[3].name, "bob");
-    assert_false(r.turns[4].tool_calls_json.empty());
+    assert_true(cJSON_IsArray(r.turns[4].tool_calls.get()));
     assert_str_equal(r.turns[5].tool_call_id, "c1");
 }
 

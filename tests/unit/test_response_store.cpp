@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "supervisor/api/response_store.h"
 #include "cmocka_cpp.h"
@@ -22,7 +24,7 @@ static const char *kMsg1 = "msg_aaaaaaaaaaaaaaaaaaaaaaaa";
 static const char *kA = "0123456789abcdef0123456789abcdef";
 static const char *kB = "fedcba9876543210fedcba9876543210";
 
-static Turn said(const char *role, const char *text) { return Turn{role, text, "", "", ""}; }
+static Turn said(const char *role, const char *text) { return Turn{role, text, "", "", {}}; }
 
 static off_t file_size(const std::string &path) {
     struct stat st;
@@ -34,7 +36,7 @@ static void put_then_get_survives_reopen(void **) {
     {
         ResponseStore s;
         assert_true(s.open(dir, 1 << 20, 3600, err));
-        assert_true(s.put(kA, kId1, {{"user", "q", "", "", ""}, {"assistant", "a", "", "", ""}}, {{kMsg1, {"assistant", "a", "", "", ""}}}));
+        assert_true(s.put(kA, kId1, {{"user", "q", "", "", {}}, {"assistant", "a", "", "", {}}}, {{kMsg1, {"assistant", "a", "", "", {}}}}));
     }
     ResponseStore s;
     assert_true(s.open(dir, 1 << 20, 3600, err));
@@ -45,6 +47,45 @@ static void put_then_get_survives_reopen(void **) {
     assert_true(s.item(kA, kMsg1, t));
     assert_str_equal(t.content, "a");
     assert_false(s.item(kA, "msg_bbbbbbbbbbbbbbbbbbbbbbbb", t));
+}
+
+static const char kCalls[] = R"([{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}])";
+
+static void tool_calls_are_stored_as_json_not_as_text(void **) {
+    std::string dir = fresh_dir(), err;
+    ResponseStore s;
+    assert_true(s.open(dir, 1 << 20, 3600, err));
+    assert_true(s.put(kA, kId1, {Turn{"assistant", "", "", "", JsonValue::parse(kCalls)}}, {}));
+    std::ifstream in(dir + "/" + kId1 + ".json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    assert_non_null(strstr(text.c_str(), R"("tool_calls":[{"id":"call_1")"));
+    std::vector<Turn> conv;
+    assert_true(s.conversation(kA, kId1, conv));
+    assert_true(cJSON_IsArray(conv[0].tool_calls.get()));
+    assert_str_equal(conv[0].tool_calls.text(), kCalls);
+}
+
+// Files written before the calls were kept as values hold their text.
+static void tool_calls_stored_as_text_still_read(void **) {
+    std::string dir = fresh_dir(), err;
+    mkdir(dir.c_str(), 0700);
+    cJSON *turn = cJSON_CreateObject();
+    cJSON_AddStringToObject(turn, "role", "assistant");
+    cJSON_AddStringToObject(turn, "content", "");
+    cJSON_AddStringToObject(turn, "tool_calls", kCalls);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "owner", kA);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "conversation"), turn);
+    cJSON_AddObjectToObject(root, "items");
+    char *text = cJSON_PrintUnformatted(root);
+    std::ofstream(dir + "/" + kId1 + ".json") << text;
+    free(text);
+    cJSON_Delete(root);
+    ResponseStore s;
+    assert_true(s.open(dir, 1 << 20, 3600, err));
+    std::vector<Turn> conv;
+    assert_true(s.conversation(kA, kId1, conv));
+    assert_str_equal(conv[0].tool_calls.text(), kCalls);
 }
 
 static void temporary_and_corrupt_files_are_removed_at_open(void **) {
@@ -66,8 +107,8 @@ static void oldest_are_evicted_past_the_byte_bound(void **) {
     assert_true(s.open(dir, 450, 3600, err));
     std::string big(200, 'x');
     // Stored within one second, and against id order: age decides, not the id.
-    assert_true(s.put(kA, kId2, {{"user", big, "", "", ""}}, {}));
-    assert_true(s.put(kA, kId1, {{"user", big, "", "", ""}}, {}));
+    assert_true(s.put(kA, kId2, {{"user", big, "", "", {}}}, {}));
+    assert_true(s.put(kA, kId1, {{"user", big, "", "", {}}}, {}));
     std::vector<Turn> conv;
     assert_false(s.conversation(kA, kId2, conv));
     assert_true(s.conversation(kA, kId1, conv));
@@ -77,9 +118,9 @@ static void a_zero_age_bound_keeps_nothing_old(void **) {
     std::string dir = fresh_dir(), err;
     ResponseStore s;
     assert_true(s.open(dir, 1 << 20, 0, err));
-    assert_true(s.put(kA, kId1, {{"user", "q", "", "", ""}}, {}));
+    assert_true(s.put(kA, kId1, {{"user", "q", "", "", {}}}, {}));
     sleep(1);
-    assert_true(s.put(kA, kId2, {{"user", "q", "", "", ""}}, {}));
+    assert_true(s.put(kA, kId2, {{"user", "q", "", "", {}}}, {}));
     std::vector<Turn> conv;
     assert_false(s.conversation(kA, kId1, conv));
 }
@@ -174,6 +215,8 @@ int main() {
         cmocka_unit_test(a_client_id_never_replaces_a_minted_item),
         cmocka_unit_test(a_client_id_is_found_by_its_own_tenant_only),
         cmocka_unit_test(files_without_an_owner_are_removed_at_open),
+        cmocka_unit_test(tool_calls_are_stored_as_json_not_as_text),
+        cmocka_unit_test(tool_calls_stored_as_text_still_read),
         cmocka_unit_test(storing_an_id_again_replaces_it_and_keeps_the_file),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -74,7 +74,7 @@ static void function_call_items_become_transcript_turns(void **) {
         R"({"type":"function_call_output","call_id":"call_1","output":"42"}]})", nullptr, r, e));
     assert_int_equal(r.input.size(), 2);
     assert_str_equal(r.input[0].role, "assistant");
-    assert_non_null(strstr(r.input[0].tool_calls_json.c_str(), "\"call_1\""));
+    assert_non_null(strstr(r.input[0].tool_calls.text().c_str(), "\"call_1\""));
     assert_str_equal(r.input[1].role, "tool");
     assert_str_equal(r.input[1].tool_call_id, "call_1");
     assert_str_equal(r.input[1].content, "42");
@@ -96,7 +96,7 @@ static void flat_tools_and_text_format_parse(void **) {
     assert_int_equal(r.spec.tools.size(), 1);
     assert_true(r.spec.tool_choice == ToolChoice::Named);
     assert_true(r.spec.format == FormatKind::JsonSchema);
-    assert_non_null(strstr(r.spec.schema.c_str(), "#/$defs/a"));
+    assert_non_null(strstr(r.spec.schema.text().c_str(), "#/$defs/a"));
 }
 
 static void bad_role_and_bad_input_fail(void **) {
@@ -121,7 +121,7 @@ static void stored_history_and_references_resolve(void **) {
     ResponseStore store;
     std::string err;
     assert_true(store.open(std::string(dir) + "/r", 1 << 20, 3600, err));
-    std::vector<Turn> conv = {{"user", "q1", "", "", ""}, {"assistant", "a1", "", "", ""}};
+    std::vector<Turn> conv = {{"user", "q1", "", "", {}}, {"assistant", "a1", "", "", {}}};
     assert_true(store.put("", "resp_0123456789abcdef01234567", conv, {{"msg_aaaaaaaaaaaaaaaaaaaaaaaa", conv[1]}}));
     ResponsesRequest r;
     ApiError e;
@@ -199,7 +199,7 @@ static void references_over_the_input_limit_fail_while_resolving(void **) {
     ResponseStore store;
     std::string err;
     assert_true(store.open(std::string(dir) + "/r", 64 << 20, 3600, err));
-    Turn big{"user", std::string(200000, 'x'), "", "", ""};
+    Turn big{"user", std::string(200000, 'x'), "", "", {}};
     assert_true(store.put("", "resp_0123456789abcdef01234567", {big}, {}, {{"msg_bbbbbbbbbbbbbbbbbbbbbbbb", big}}));
     std::string refs;
     for (int i = 0; i < 10; i++) refs += std::string(i ? "," : "") + R"({"type":"item_reference","id":"msg_bbbbbbbbbbbbbbbbbbbbbbbb"})";
