@@ -16,6 +16,7 @@
 #include "supervisor/daemon/app.h"
 #include "supervisor/codex/codex_binary.h"
 #include "supervisor/codex/codex_model_catalog.h"
+#include "supervisor/codex/codex_home.h"
 #include "supervisor/codex/codex_login.h"
 #include "supervisor/daemon/doctor.h"
 #include "supervisor/system/executor_path.h"
@@ -23,6 +24,7 @@
 #include "supervisor/api/off_loop.h"
 #include "supervisor/system/orphans.h"
 #include "supervisor/jobs/scheduler.h"
+#include "supervisor/api/router.h"
 #include "supervisor/system/work_directory.h"
 
 namespace {
@@ -99,8 +101,8 @@ bool setup(App &app, std::string &error) {
     if (!prepare_private_home(app, owner, group, error) || !write_model_catalog(app, owner, group, error))
         return false;
     if (!app.cfg.api_key.empty()) app.env_keys.add(app.cfg.api_key);
-    bool keys_ok = api_keys_load(app.cfg, app.keys, error);
-    api_keys_scrub_environment();
+    bool keys_ok = api_key_sources_load(app.cfg, app.keys, error);
+    api_key_sources_scrub_environment();
     if (!keys_ok) return false;
     // http-parser's own limit (a process-wide setting) stays above ours so
     // that ours decides, and answers 431.
@@ -163,8 +165,13 @@ int main(int argc, char **argv) {
     app.loop = &loop;
     app.started_ms = uv_now(&loop);
     log_start(app);
-    Scheduler scheduler(app);
+    Scheduler scheduler(app_jobs_context(app));
     app.scheduler = &scheduler;
+    ApiContext api = app_api_context(app);
+    Router router(api);
+    app.http.loop = &loop;
+    app.http.cfg = &app.cfg;
+    app.http.handler = &router;
     if (!lifecycle_listen(app)) {
         close_everything(&loop);
         return 1;
