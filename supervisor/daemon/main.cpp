@@ -142,14 +142,21 @@ void close_everything(uv_loop_t *loop) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && (!strcmp(argv[1], "doctor") || !strcmp(argv[1], "--check"))) {
-        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--run"))) return fputs(kUsage, stderr), 64;
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--run"))) {
+            fputs(kUsage, stderr);
+            return 64;
+        }
         if (sodium_init() < 0) return 1;
         return doctor_main(argc == 3);
     }
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--version")) return printf("codex-proxyd %s\n", CODEX_PROXY_VERSION), 0;
-        if (!strcmp(argv[i], "--help")) return fputs(kUsage, stdout), 0;
-        return fputs(kUsage, stderr), 64;
+        if (!strcmp(argv[i], "--version")) {
+            printf("codex-proxyd %s\n", CODEX_PROXY_VERSION);
+            return 0;
+        }
+        bool help = !strcmp(argv[i], "--help");
+        fputs(kUsage, help ? stdout : stderr);
+        return help ? 0 : 64;
     }
     signal(SIGPIPE, SIG_IGN);
     orphans_adopt();  // see orphans.h
