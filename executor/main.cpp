@@ -84,6 +84,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     ControlChannel ctl(a.ipc_fd);
+    if (!ctl.error().empty()) {
+        LogLine("executor", "error", "cannot start").kv("error", ctl.error()).emit();
+        return 1;
+    }
     BackendOptions bo;
     bo.codex_bin = a.codex_bin;
     bo.model_catalog = a.model_catalog;

@@ -1,9 +1,9 @@
 #include "supervisor/api/completion_task.h"
 
-#include "supervisor/daemon/app.h"
+#include "supervisor/api/router.h"
 
 CompletionTask::CompletionTask(HttpConnection &c)
-    : conn_(&c), body_(c.request().body), names_(c.app().model_names) {}
+    : conn_(&c), body_(c.request().body), names_(api_context(c).model_names) {}
 
 void CompletionTask::fill(CompletionRequest &req, CompletionOptions &&options, Conversation conversation,
                           const char *conversation_param) {

@@ -9,9 +9,8 @@
 #include <vector>
 
 #include "common/log.h"
-#include "supervisor/daemon/app.h"
 #include "supervisor/system/orphans.h"
-#include "supervisor/jobs/scheduler.h"
+#include "supervisor/jobs/jobs_context.h"
 #include "supervisor/system/work_directory.h"
 
 namespace {
@@ -23,7 +22,7 @@ constexpr uint64_t kHealthyLifeMs = 5000;
 
 // The executor's environment is an allow-list: nothing else the supervisor
 // was given (its API keys above all) reaches it or codex.
-std::vector<std::string> executor_env(const App &app, int index) {
+std::vector<std::string> executor_env(const JobsContext &app, int index) {
     std::vector<std::string> names = {"PATH", "HOME", "LANG", "TZ"};
     names.insert(names.end(), app.cfg.pass_env.begin(), app.cfg.pass_env.end());
     std::vector<std::string> env;
@@ -41,16 +40,16 @@ std::vector<std::string> executor_env(const App &app, int index) {
 }
 
 // The executor's own SQLite directory, made before it starts.
-void prepare_sqlite_dir(const App &app, int index) {
+void prepare_sqlite_dir(const JobsContext &app, int index) {
     std::string d = private_home_sqlite_dir(app.private_home, index);
     if (mkdir(d.c_str(), 0700) == 0 && geteuid() == 0) lchown(d.c_str(), app.run_as.uid, app.run_as.gid);
 }
 
 void schedule_respawn(ExecutorSlot &s) {
-    App &app = s.scheduler->app();
+    const JobsContext &app = *s.ctx;
     if (app.executors_stopping) {
         s.state = ExecutorSlot::State::Stopped;
-        s.scheduler->slot_stopped(s);
+        s.owner->slot_stopped(s);
         return;
     }
     app.metrics.executor_restarts++;
@@ -69,7 +68,7 @@ void on_handle_closed(uv_handle_t *h) {
 
 void on_exit(uv_process_t *p, int64_t status, int term_signal) {
     auto &s = *static_cast<ExecutorSlot *>(p->data);
-    LogLine("supervisor", s.scheduler->app().executors_stopping ? "info" : "warn", "executor exited")
+    LogLine("supervisor", s.ctx->executors_stopping ? "info" : "warn", "executor exited")
         .kv("executor", s.index)
         .kv("pid", s.pid)
         .kv("status", static_cast<int64_t>(status))
@@ -78,9 +77,9 @@ void on_exit(uv_process_t *p, int64_t status, int term_signal) {
     uv_timer_stop(&s.timer);
     s.running = false;
     // Whatever its job left running has been reparented to us: end it.
-    int ended = orphans_terminate(s.scheduler->executor_pids(), 500);
+    int ended = orphans_terminate(s.owner->executor_pids(), 500);
     if (ended) LogLine("supervisor", "warn", "ended processes a dead executor left").kv("count", ended).emit();
-    s.scheduler->slot_lost(s);
+    s.owner->slot_lost(s);
     uv_close(reinterpret_cast<uv_handle_t *>(&s.process), on_handle_closed);
     if (!uv_is_closing(reinterpret_cast<uv_handle_t *>(&s.channel)))
         uv_close(reinterpret_cast<uv_handle_t *>(&s.channel), on_handle_closed);
@@ -105,7 +104,7 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
         ipc::FrameStatus fs = s.reader.next(h, payload);
         if (fs == ipc::FrameStatus::NeedMore) return;
         if (fs == ipc::FrameStatus::Corrupt) violation = "malformed frame";
-        else violation = s.scheduler->slot_frame(s, h, payload);
+        else violation = s.owner->slot_frame(s, h, payload);
         if (violation) break;
         // A frame may have closed the channel (an executor stopping).
         if (uv_is_closing(reinterpret_cast<uv_handle_t *>(st))) return;
@@ -119,7 +118,7 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     executor_slot_kill(s);
 }
 
-std::vector<std::string> executor_args(const App &app, int index) {
+std::vector<std::string> executor_args(const JobsContext &app, int index) {
     const Config &c = app.cfg;
     return {app.executor_path, "--ipc-fd", "3", "--supervisor-pid", std::to_string(getpid()),
             "--codex-bin", app.codex.path,
@@ -132,7 +131,7 @@ std::vector<std::string> executor_args(const App &app, int index) {
 }
 
 bool start_process(ExecutorSlot &s, int child_fd) {
-    App &app = s.scheduler->app();
+    const JobsContext &app = *s.ctx;
     std::vector<std::string> args = executor_args(app, s.index);
     std::vector<char *> argv;
     for (auto &a : args) argv.push_back(a.data());
@@ -184,7 +183,7 @@ bool start_process(ExecutorSlot &s, int child_fd) {
 }  // namespace
 
 void executor_slot_spawn(ExecutorSlot &s) {
-    App &app = s.scheduler->app();
+    const JobsContext &app = *s.ctx;
     s.spawned_ms = uv_now(app.loop);
     s.reader = ipc::FrameReader();
     int sv[2];
