@@ -455,7 +455,8 @@ private:
         ResponsesRequest req;
         bool ok = responses_request_parse(body(), store_, req, err, owner_, model_names());
         if (ok) fmt = std::make_unique<ResponsesFormat>(req.model, req, store_);
-        Conversation conv = req.conversation();
+        Conversation conv;
+        if (ok) conv = req.conversation();
         fill(cr, std::move(req), std::move(conv), "input");
         return ok;
     }
