@@ -4,6 +4,10 @@
 //
 //   { text: 'Hello', deltas: ['He', 'llo'] }   answer (deltas optional)
 //   { status: 400, message: 'bad' }            fail with an HTTP status
+//   { status: 429, body: {...}, headers: {...} } ... with that JSON body (or text) and headers
+//   { usageLimit: { resetsInS: 3600 } }        the ChatGPT backend's 429 usage_limit_reached
+//   { unauthorized: true }                     the provider's 401 for a token it refuses
+//   { contextWindow: true }                    stream a response.failed context_length_exceeded
 //   { failed: 'server_error' }                 stream a response.failed
 //   { stall: true }                            accept and never answer
 //   { delayMs: 500, text: '...' }              answer after a delay
@@ -53,8 +57,9 @@ function behave(req, res, b, stalled) {
     return;
   }
   if (b.status) {
-    res.writeHead(b.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: b.message || 'scripted', type: 'invalid_request_error', code: null } }));
+    res.writeHead(b.status, { 'content-type': 'application/json', ...(b.headers || {}) });
+    const body = b.body ?? { error: { message: b.message || 'scripted', type: 'invalid_request_error', code: null } };
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
     return;
   }
   answer(res, b);
@@ -71,8 +76,10 @@ async function startMockModelServer() {
       try { body = JSON.parse(raw); } catch { /* recorded as null */ }
       if (req.url.startsWith('/oauth/token')) {  // codex's token refresh (CODEX_REFRESH_TOKEN_URL_OVERRIDE)
         api.tokenRequests.push(body);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(api.refresh(body)));
+        // api.refresh returns the new tokens, or { status, body } for a refusal.
+        const r = api.refresh(body);
+        res.writeHead(typeof r.status === 'number' ? r.status : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(typeof r.status === 'number' ? r.body : r));
         return;
       }
       if (!req.url.endsWith('/responses')) {
