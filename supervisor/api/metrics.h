@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "supervisor/api/usage_windows.h"
+
 struct App;
 class HttpConnection;
 struct HttpRequest;
@@ -53,6 +55,7 @@ public:
     uint64_t executor_restarts = 0;
     uint64_t token_refreshes = 0;         // codex renewed the shared login (seen in auth.json)
     uint64_t refresh_gate_waits = 0;      // a free executor held back while a refresh is due
+    UsageWindows usage_windows;           // the account's, as executors last reported them
 
     std::string render(const App &app) const;
 

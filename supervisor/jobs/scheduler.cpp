@@ -200,7 +200,7 @@ const char *Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, con
     case ipc::MsgType::UsageWindows: {
         ipc::UsageWindowsMsg m;
         if (!ipc::decode(payload, m)) return "bad usage windows payload";
-        app_.usage_windows.update(m, static_cast<uint64_t>(time(nullptr)));
+        app_.metrics.usage_windows.update(m, static_cast<uint64_t>(time(nullptr)));
         return nullptr;
     }
     case ipc::MsgType::Done: {
