@@ -1,4 +1,4 @@
-#include "supervisor/api/usage_windows.h"
+#include "supervisor/metrics/usage_windows.h"
 #include "cmocka_cpp.h"
 
 static ipc::UsageWindowsMsg windows_of(const char *limit, double primary, double secondary) {
