@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "supervisor/answer/answer_parse.h"
 #include "supervisor/codex/codex_login.h"
+#include "supervisor/http/http_status.h"
 #include "supervisor/api/off_loop.h"
 #include "supervisor/api/request_common.h"
 #include "supervisor/api/router.h"
@@ -21,9 +22,10 @@ constexpr uint64_t kMinRetryMs = 1000;
 class CompletionExchange final : public Exchange, public JobSink {
 public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
-                       AnswerPlan plan)
+                       AnswerPlan plan, const char *turns_param)
         : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))),
-          plan_(std::move(plan)), deadline_ms_(uv_now(c.loop()) + api_context(c).cfg.timeout_ms) {}
+          plan_(std::move(plan)), turns_param_(turns_param),
+          deadline_ms_(uv_now(c.loop()) + api_context(c).cfg.timeout_ms) {}
     ~CompletionExchange() override { client_gone(); }
 
     Scheduler::Submit submit(ipc::JobMsg msg);
@@ -47,7 +49,7 @@ private:
     void record(const JobResult &r);
     bool retry(const std::string &problem);
     void answer(const Answer &a);
-    void fail(const ApiError &e);
+    void fail(const ApiError &e, uint32_t retry_after_s = 0);
     void checked(bool ok, const Answer &a, const std::string &problem);
     friend class AnswerCheck;
 
@@ -56,7 +58,8 @@ private:
     bool stream_;
     std::shared_ptr<const AnswerSpec> spec_;  // shared with an answer check in flight
     AnswerPlan plan_;
-    uint64_t deadline_ms_;  // the request's, every attempt's (job.h)
+    const char *turns_param_;  // a static string: messages, input
+    uint64_t deadline_ms_;     // the request's, every attempt's (job.h)
     ipc::JobMsg msg_;  // kept for the one retry of a checked answer
     int attempts_ = 0;
     Job *job_ = nullptr;
@@ -180,7 +183,8 @@ void CompletionExchange::job_done(const JobResult &r) {
     job_ = nullptr;
     record(r);
     if (r.kind != JobResult::Kind::Finished || r.done.outcome != ipc::Outcome::Ok) {
-        fail(completion_error(r, api_context(*conn_).cfg.timeout_ms));
+        fail(completion_error(r, api_context(*conn_).cfg.timeout_ms, turns_param_),
+             r.kind == JobResult::Kind::Finished ? r.done.retry_after_s : 0);
         return;
     }
     check_.start(conn_->loop(), std::make_unique<AnswerCheck>(*this, std::move(text_)));
@@ -215,11 +219,15 @@ void CompletionExchange::answer(const Answer &a) {
     }
 }
 
-void CompletionExchange::fail(const ApiError &e) {
+// A stream has sent its 200 already: the error is its last event, and a
+// Retry-After can only be in the message.
+void CompletionExchange::fail(const ApiError &e, uint32_t retry_after_s) {
     HttpConnection *c = conn_;
     if (stream_) {
         c->stream_write(fmt_->stream_fail(e));
         c->stream_end();
+    } else if (retry_after_s) {
+        c->respond_error(e, {{"Retry-After", std::to_string(retry_after_s)}});
     } else {
         c->respond_error(e);
     }
@@ -227,7 +235,7 @@ void CompletionExchange::fail(const ApiError &e) {
 
 }  // namespace
 
-ApiError completion_error(const JobResult &r, uint32_t timeout_ms) {
+ApiError completion_error(const JobResult &r, uint32_t timeout_ms, const char *turns_param) {
     ApiError e;
     e.type = "server_error";
     switch (r.kind) {
@@ -258,6 +266,30 @@ ApiError completion_error(const JobResult &r, uint32_t timeout_ms) {
         e.status = 503, e.code = "codex_unavailable";
         e.message = "Codex could not be started; see the proxy log for details.";
         break;
+    case ipc::Outcome::RateLimited:
+        e.status = 429, e.type = "rate_limit_error", e.code = "rate_limit_exceeded";
+        e.message = "The Codex account's usage limit or its model provider's rate limit was reached; " +
+                    (r.done.retry_after_s ? "try again in " + std::to_string(r.done.retry_after_s) + " seconds."
+                                          : std::string("try again later."));
+        break;
+    case ipc::Outcome::Unauthorized:
+        e = codex_login_required_error();
+        e.message = "The model provider refused Codex's login (expired or revoked). As the proxy's run user, run "
+                    "`codex login` (on a headless host `codex login --device-auth`) with the CODEX_HOME the proxy "
+                    "reads; the next request picks the login up, no restart needed.";
+        break;
+    case ipc::Outcome::ContextWindowExceeded:
+        e = api_error_invalid("This model's maximum context length was exceeded: the conversation does not fit its "
+                              "context window. Shorten the messages or the input and try again.",
+                              turns_param, "context_length_exceeded");
+        break;
+    case ipc::Outcome::ProviderFailed:
+        e.status = 502, e.code = "upstream_error";
+        e.message = r.done.provider_status
+                        ? "The model provider answered HTTP " + std::to_string(r.done.provider_status) + " (" +
+                              http_status_text(r.done.provider_status) + "); the request can be retried."
+                        : std::string("The model provider failed the request; the request can be retried.");
+        break;
     default:
         e.status = 502, e.code = "codex_failed";
         e.message = "Codex failed to answer (exit status " + std::to_string(r.done.exit_status) +
@@ -287,6 +319,7 @@ bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError
     out.msg.reasoning_effort = std::move(req.reasoning_effort);
     out.client_model = std::move(req.model);
     out.stream = req.stream;
+    out.turns_param = req.turns_param;
     out.spec = std::move(req.spec);
     return check_prompt_not_blank(out.msg.prompt, req.turns_param, err) &&
            check_prompt_size(out.msg.prompt, req.turns_param, err) && check_job_size(out.msg, err);
@@ -300,7 +333,8 @@ void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<A
         c.respond_error(codex_login_required_error());
         return;
     }
-    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan);
+    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan,
+                                                   p.turns_param);
     switch (ex->submit(std::move(p.msg))) {
     case Scheduler::Submit::QueueFull:
         c.respond_error(api_error_for_status(429), {{"Retry-After", "1"}});

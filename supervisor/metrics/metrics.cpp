@@ -75,6 +75,26 @@ uint64_t open_fds() {
     return n > 0 ? n - 1 : 0;  // not the directory's own fd
 }
 
+// The account's usage windows, labelled by codex's limit id and window: a
+// bounded set (UsageWindows keeps at most kMaxEntries, names sanitised).
+void render_usage_windows(std::string &out, const UsageWindows &u) {
+    const auto &e = u.entries();
+    if (e.empty()) return;
+    auto labels = [](const UsageWindowEntry &x) {
+        return "limit=\"" + metrics_label_value(x.w.limit_id) + "\",window=\"" + metrics_label_value(x.w.window) + "\"";
+    };
+    family(out, "codex_proxy_usage_window_used_percent", "gauge",
+           "How much of the account's usage window is used, as the provider last reported it.");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_used_percent", labels(x), x.w.used_percent);
+    family(out, "codex_proxy_usage_window_length_seconds", "gauge", "The usage window's length (0: unknown).");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_length_seconds", labels(x), 60.0 * x.w.window_minutes);
+    family(out, "codex_proxy_usage_window_resets_at_seconds", "gauge",
+           "When the usage window resets, in Unix time (0: unknown).");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_resets_at_seconds", labels(x), static_cast<double>(x.w.resets_at));
+    family(out, "codex_proxy_usage_window_reported_at_seconds", "gauge", "When an executor last reported the window, in Unix time.");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_reported_at_seconds", labels(x), static_cast<double>(x.reported_at));
+}
+
 }  // namespace
 
 void Histogram::observe(double v) {
@@ -202,6 +222,7 @@ std::string Metrics::render(const MetricsGauges &c) const {
     family(out, "codex_proxy_token_refresh_gate_waits_total", "counter",
            "Times a free executor was held back because the login was due for a refresh.");
     sample(out, "codex_proxy_token_refresh_gate_waits_total", "", static_cast<double>(refresh_gate_waits));
+    render_usage_windows(out, usage_windows);
     family(out, "codex_proxy_connections", "gauge", "Open client connections.");
     sample(out, "codex_proxy_connections", "", static_cast<double>(c.connections));
     family(out, "process_resident_memory_bytes", "gauge", "The supervisor's resident memory.");

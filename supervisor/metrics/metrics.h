@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "supervisor/metrics/usage_windows.h"
+
 struct HttpRequest;
 struct ModelNames;
 
@@ -59,6 +61,7 @@ public:
     uint64_t executor_restarts = 0;
     uint64_t token_refreshes = 0;         // codex renewed the shared login (seen in auth.json)
     uint64_t refresh_gate_waits = 0;      // a free executor held back while a refresh is due
+    UsageWindows usage_windows;           // the account's, as executors last reported them
 
     std::string render(const MetricsGauges &g) const;
 

@@ -48,6 +48,9 @@ public:
     void usage(const ipc::UsageMsg &u) override {
         events.push_back("usage:" + std::to_string(u.input_tokens) + "/" + std::to_string(u.output_tokens));
     }
+    void usage_windows(const ipc::UsageWindowsMsg &w) override {
+        events.push_back("windows:" + std::to_string(w.windows.size()));
+    }
     std::vector<std::string> events;
 
 private:
@@ -130,6 +133,14 @@ static void a_failed_turn_is_model_failed_with_its_message(void **) {
     ipc::DoneMsg d = run("cat >/dev/null\nprintf '%s\\n' '{\"type\":\"turn.failed\",\"error\":{\"message\":\"quota\"}}'\n", ch);
     assert_int_equal(d.outcome, ipc::Outcome::ModelFailed);
     assert_str_equal(d.detail, "quota");
+}
+
+static void a_provider_failure_carries_the_providers_status(void **) {
+    RecordingChannel ch;
+    ipc::DoneMsg d = run("cat >/dev/null\nprintf '%s\\n' '{\"type\":\"turn.failed\",\"error\":{\"message\":\"unexpected status 503 "
+                         "Service Unavailable: busy\"}}'\nexit 1\n", ch);
+    assert_int_equal(d.outcome, ipc::Outcome::ProviderFailed);
+    assert_int_equal(d.provider_status, 503);
 }
 
 static void a_crash_is_backend_failed_with_the_signal_and_stderr(void **) {
@@ -223,6 +234,7 @@ int main() {
         cmocka_unit_test(the_prompt_arrives_on_stdin_in_the_job_directory),
         cmocka_unit_test(a_turn_without_completion_is_backend_failed),
         cmocka_unit_test(a_failed_turn_is_model_failed_with_its_message),
+        cmocka_unit_test(a_provider_failure_carries_the_providers_status),
         cmocka_unit_test(a_crash_is_backend_failed_with_the_signal_and_stderr),
         cmocka_unit_test(a_codex_that_cannot_be_run_is_spawn_failed),
         cmocka_unit_test(a_hang_is_killed_at_the_deadline),

@@ -5,7 +5,7 @@ using P = ExecutorPhase;
 using M = ipc::MsgType;
 
 static const P kPhases[] = {P::Starting, P::Idle, P::Job, P::Message, P::Usage, P::Gone};
-static const M kTypes[] = {M::Ready, M::Job, M::Cancel, M::TextDelta, M::MessageEnd, M::Usage, M::Done, M::Setup};
+static const M kTypes[] = {M::Ready, M::Job, M::Cancel, M::TextDelta, M::MessageEnd, M::Usage, M::Done, M::Setup, M::UsageWindows};
 
 static bool allowed(P p, M t) {
     P next;
@@ -52,7 +52,7 @@ static void usage_and_done_may_not_cut_a_message(void **) {
 }
 
 static void after_usage_only_done(void **) {
-    for (M t : kTypes) assert_int_equal(allowed(P::Usage, t), t == M::Done);
+    for (M t : kTypes) assert_int_equal(allowed(P::Usage, t), t == M::Done || t == M::UsageWindows);
     assert_int_equal(after(P::Usage, M::Done), P::Idle);
 }
 
@@ -64,6 +64,11 @@ static void a_streamed_then_whole_message_job_is_legal(void **) {
     P p = P::Job;
     for (M t : seq) p = after(p, t);
     assert_int_equal(p, P::Idle);
+}
+
+static void usage_windows_may_come_anywhere_in_a_job_and_change_nothing(void **) {
+    for (P p : {P::Job, P::Message, P::Usage}) assert_int_equal(after(p, M::UsageWindows), p);
+    for (P p : {P::Starting, P::Idle, P::Gone}) assert_false(allowed(p, M::UsageWindows));
 }
 
 static void every_phase_and_type_has_a_name(void **) {
@@ -83,6 +88,7 @@ int main() {
         cmocka_unit_test(after_usage_only_done),
         cmocka_unit_test(a_job_may_end_without_usage),
         cmocka_unit_test(a_streamed_then_whole_message_job_is_legal),
+        cmocka_unit_test(usage_windows_may_come_anywhere_in_a_job_and_change_nothing),
         cmocka_unit_test(every_phase_and_type_has_a_name),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
