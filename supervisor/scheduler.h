@@ -49,6 +49,7 @@ public:
     };
     Counts counts() const;
     std::vector<pid_t> executor_pids() const;  // of the executors alive
+    const ExecutorSlot &slot(size_t i) const { return *slots_[i]; }
 
     // From executor slots. A frame the slot's state does not allow is a
     // protocol violation: the answer names it (nullptr: the frame was fine).
