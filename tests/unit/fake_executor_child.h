@@ -12,8 +12,9 @@
 //   garbage        writes bytes that are no frame, instead of Ready
 //
 // A job's script is the rest of the prompt's line after "FAKE:", steps
-// separated by spaces; "||" separates the script of the executor's first
-// job from its second (and later) ones, so a retry can answer differently.
+// separated by spaces; "||" separates the scripts of the executor's first,
+// second, ... job (the last one serves every later job), so that a retry
+// can answer differently.
 // Text is percent-encoded (%20 is a space). Steps:
 //   delta=TEXT       a TextDelta
 //   message=TEXT     a Message (TEXT may be empty)

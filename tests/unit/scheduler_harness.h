@@ -13,8 +13,8 @@
 #include "cmocka_cpp.h"
 #include "common/tree_removal.h"
 #include "fake_executor_child.h"
-#include "supervisor/app.h"
-#include "supervisor/scheduler.h"
+#include "supervisor/daemon/app.h"
+#include "supervisor/jobs/scheduler.h"
 
 // What a job told its sink, in order.
 struct RecordingSink final : JobSink {

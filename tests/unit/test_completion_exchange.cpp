@@ -8,7 +8,7 @@
 #include <sys/un.h>
 
 #include "scheduler_harness.h"
-#include "supervisor/http_connection.h"
+#include "supervisor/http/http_connection.h"
 
 namespace {
 
@@ -228,7 +228,10 @@ static void the_retry_asks_again_naming_the_problem(void **) {
 
 static void a_second_failure_is_502_invalid_model_output(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: message=not%20json usage done || message=still%20not usage done", kJsonObject);
+    // A third attempt would be answered well: there must be none.
+    h.send_chat(std::string("FAKE: message=not%20json usage done || message=still%20not usage done || message=") +
+                    kGoodJson + " done",
+                kJsonObject);
     h.await_response();
     assert_int_equal(h.status(), 502);
     Json j(h.body());

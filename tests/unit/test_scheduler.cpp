@@ -1,7 +1,7 @@
 // Scheduler: the queue in front of the executors, against this binary run
 // as scripted executors on a real loop.
 #include "scheduler_harness.h"
-#include "supervisor/lifecycle.h"
+#include "supervisor/daemon/lifecycle.h"
 
 namespace {
 
