@@ -7,7 +7,9 @@
 // real framing on the channel fd instead of running the tests.
 //
 // Modes (what the executor does on start):
-//   serve          says Ready, then runs each job by its prompt's script
+//   serve          reads its Setup (exits 5 when the first frame is not a
+//                  valid one), says Ready, then runs each job by its
+//                  prompt's script
 //   exit           exits with status 1 before saying Ready
 //   garbage        writes bytes that are no frame, instead of Ready
 //
@@ -17,23 +19,25 @@
 // can answer differently.
 // Text is percent-encoded (%20 is a space). Steps:
 //   delta=TEXT       a TextDelta
-//   message=TEXT     a Message (TEXT may be empty)
+//   end=TEXT         a MessageEnd: the rest of the message (TEXT may be empty)
 //   usage            a Usage of 3 input and 2 output tokens
 //   done[=OUTCOME]   a Done: ok (default), timeout, model_failed, backend_failed, spawn_failed
 //   done-other-job   a Done carrying another job's id
 //   ready            a Ready, as if starting again
-//   bad-payload      a Message whose payload does not decode
+//   bad-payload      a MessageEnd whose payload does not decode
 //   garbage          a header of another protocol version
 //   job-frame        a frame of a type only the supervisor sends (Job)
 //   bytewise         from here on, every frame is written one byte at a time
-//   echo-timeout     a Message whose text is the job's timeout_ms
+//   echo-timeout     a MessageEnd whose text is the job's timeout_ms
 //   echo-timeout-json  the same as a JSON object {"timeout_ms":N}
-//   echo-prompt      a Message whose text is the prompt's first line
+//   echo-prompt      a MessageEnd whose text is the prompt's first line
+//   echo-setup       a MessageEnd whose text is the setup's workdir and sqlite_home
 //   remember-prompt  keeps the prompt, for prompt-extends-json
-//   prompt-extends-json=TEXT  a Message {"a":1} when this prompt is the one
+//   prompt-extends-json=TEXT  a MessageEnd {"a":1} when this prompt is the one
 //                    kept followed by more that contains TEXT, else "no"
 //   sleep=MS         waits MS milliseconds
-//   hang             waits for the job's Cancel, then sends Done Cancelled
+//   hang             waits for the job's Cancel, then ends the message a
+//                    delta left open and sends Done Cancelled
 //   deaf             waits, ignoring Cancel, until the channel closes
 //   hangup           closes the channel, then waits to be killed
 //   die              exits with status 3 at once
@@ -49,19 +53,22 @@
 #include <string>
 #include <vector>
 
+#include "common/executor_setup.h"
 #include "common/ipc_frame.h"
 #include "common/ipc_messages.h"
 
 namespace fake_executor {
 
 constexpr const char *kModeVariable = "FAKE_EXECUTOR_MODE";
-constexpr int kChannelFd = 3;
+constexpr int kChannelFd = kExecutorChannelFd;
 
 struct Child {
     ipc::FrameReader reader;
     bool bytewise = false;
     int jobs_run = 0;
     std::string kept_prompt;
+    bool in_message = false;  // deltas sent, the message's end not yet
+    ExecutorSetup setup;
 
     bool write_all(const std::string &s) {
         size_t off = 0;
@@ -147,7 +154,7 @@ inline ipc::Outcome outcome_named(const std::string &name) {
 inline std::vector<std::string> script_of(const std::string &prompt, int job_index) {
     std::vector<std::string> steps;
     size_t at = prompt.find("FAKE:");
-    if (at == std::string::npos) return {"message=fake%20answer", "usage", "done"};
+    if (at == std::string::npos) return {"end=fake%20answer", "usage", "done"};
     size_t end = prompt.find('\n', at);
     std::string line = prompt.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5);
     std::vector<std::vector<std::string>> alternatives(1);
@@ -168,8 +175,8 @@ inline bool Child::run_step(const std::string &step, uint64_t id, const ipc::Job
     size_t eq = step.find('=');
     std::string name = step.substr(0, eq);
     std::string arg = eq == std::string::npos ? "" : percent_decode(step.substr(eq + 1));
-    if (name == "delta") return send_text(ipc::MsgType::TextDelta, id, arg);
-    if (name == "message") return send_text(ipc::MsgType::Message, id, arg);
+    if (name == "delta") return (in_message = true) && send_text(ipc::MsgType::TextDelta, id, arg);
+    if (name == "end") return !(in_message = false) && send_text(ipc::MsgType::MessageEnd, id, arg);
     if (name == "usage") {
         ipc::UsageMsg u;
         u.input_tokens = 3;
@@ -179,13 +186,13 @@ inline bool Child::run_step(const std::string &step, uint64_t id, const ipc::Job
     if (name == "done") return send_done(id, outcome_named(arg));
     if (name == "done-other-job") return send_done(id + 1000, ipc::Outcome::Ok);
     if (name == "ready") return send(ipc::MsgType::Ready, 0, ipc::encode(ipc::ReadyMsg{static_cast<uint32_t>(getpid()), "fake"}));
-    if (name == "bad-payload") return send(ipc::MsgType::Message, id, "xx");
+    if (name == "bad-payload") return send(ipc::MsgType::MessageEnd, id, "xx");
     if (name == "garbage") return write_all(std::string(16, '\x7f'));
     if (name == "job-frame") return send(ipc::MsgType::Job, id, "");
     if (name == "bytewise") return bytewise = true;
-    if (name == "echo-timeout") return send_text(ipc::MsgType::Message, id, std::to_string(job.timeout_ms));
+    if (name == "echo-timeout") return send_text(ipc::MsgType::MessageEnd, id, std::to_string(job.timeout_ms));
     if (name == "echo-timeout-json")
-        return send_text(ipc::MsgType::Message, id, "{\"timeout_ms\":" + std::to_string(job.timeout_ms) + "}");
+        return send_text(ipc::MsgType::MessageEnd, id, "{\"timeout_ms\":" + std::to_string(job.timeout_ms) + "}");
     if (name == "remember-prompt") {
         kept_prompt = job.prompt;
         return true;
@@ -193,16 +200,22 @@ inline bool Child::run_step(const std::string &step, uint64_t id, const ipc::Job
     if (name == "prompt-extends-json") {
         bool extends = job.prompt.size() > kept_prompt.size() && job.prompt.compare(0, kept_prompt.size(), kept_prompt) == 0 &&
                        job.prompt.find(arg, kept_prompt.size()) != std::string::npos;
-        return send_text(ipc::MsgType::Message, id, extends ? "{\"a\":1}" : "no");
+        return send_text(ipc::MsgType::MessageEnd, id, extends ? "{\"a\":1}" : "no");
     }
-    if (name == "echo-prompt") return send_text(ipc::MsgType::Message, id, job.prompt.substr(0, job.prompt.find('\n')));
+    if (name == "echo-setup")
+        return send_text(ipc::MsgType::MessageEnd, id, "workdir=" + setup.workdir + " sqlite=" + setup.sqlite_home);
+    if (name == "echo-prompt") return send_text(ipc::MsgType::MessageEnd, id, job.prompt.substr(0, job.prompt.find('\n')));
     if (name == "sleep") {
         struct timespec ts = {atoi(arg.c_str()) / 1000, (atoi(arg.c_str()) % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
         }
         return true;
     }
-    if (name == "hang") return await_cancel(id) && send_done(id, ipc::Outcome::Cancelled);
+    if (name == "hang") {  // ends an open message first, as the real job loop does
+        if (!await_cancel(id)) return false;
+        if (in_message && !run_step("end=", id, job)) return false;
+        return send_done(id, ipc::Outcome::Cancelled);
+    }
     if (name == "deaf") {
         ipc::FrameHeader h;
         std::string payload;
@@ -226,9 +239,12 @@ inline bool Child::run_job(uint64_t id, const ipc::JobMsg &job) {
 }
 
 inline int Child::serve() {
-    if (!send(ipc::MsgType::Ready, 0, ipc::encode(ipc::ReadyMsg{static_cast<uint32_t>(getpid()), "fake"}))) return 1;
     ipc::FrameHeader h;
-    std::string payload;
+    std::string payload, why;
+    if (!next_frame(h, payload) || h.type != ipc::MsgType::Setup || !executor_setup_decode(payload, setup, why) ||
+        setup.supervisor_pid != static_cast<uint32_t>(getppid()))
+        return 5;
+    if (!send(ipc::MsgType::Ready, 0, ipc::encode(ipc::ReadyMsg{static_cast<uint32_t>(getpid()), "fake"}))) return 1;
     while (next_frame(h, payload)) {
         if (h.type != ipc::MsgType::Job) continue;  // a Cancel for a job already done
         ipc::JobMsg job;

@@ -24,7 +24,7 @@ struct RecordingSink final : JobSink {
     std::function<void(const JobResult &)> on_done;
 
     void job_text_delta(std::string_view t) override { events.push_back("delta:" + std::string(t)); }
-    void job_message(std::string_view t) override { events.push_back("message:" + std::string(t)); }
+    void job_message_end(std::string_view t) override { events.push_back("end:" + std::string(t)); }
     void job_usage(const ipc::UsageMsg &u) override {
         events.push_back("usage:" + std::to_string(u.input_tokens) + "/" + std::to_string(u.output_tokens));
     }
@@ -54,6 +54,7 @@ struct SchedulerHarness {
         app.cfg.max_queue = max_queue;
         app.cfg.timeout_ms = timeout_ms;
         app.cfg.pass_env = {fake_executor::kModeVariable};
+        app.codex.path = "/bin/true";  // never run: the setup must name one
         setenv(fake_executor::kModeVariable, mode, 1);
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -137,5 +138,11 @@ struct SchedulerHarness {
     }
 };
 
-// Every unit test binary that spawns itself as an executor starts with this.
-#define FAKE_EXECUTOR_MAIN_PROLOGUE() fake_executor::run_if_asked()
+// Every unit test binary that spawns itself as an executor starts with
+// this: the child becomes the executor; the test process then ignores
+// SIGPIPE as codex-proxyd does (a write to an executor that just died).
+#define FAKE_EXECUTOR_MAIN_PROLOGUE()  \
+    do {                               \
+        fake_executor::run_if_asked(); \
+        signal(SIGPIPE, SIG_IGN);      \
+    } while (0)

@@ -162,7 +162,7 @@ static void free_text_is_streamed_while_the_job_still_runs(void **) {
 
 static void streamed_free_text_ends_with_done(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: delta=Hel delta=lo message= usage done", ",\"stream\":true");
+    h.send_chat("FAKE: delta=Hel delta=lo end= usage done", ",\"stream\":true");
     h.await_response();
     std::string body = h.body();
     std::vector<std::string> parts = streamed_contents(body);
@@ -172,21 +172,29 @@ static void streamed_free_text_ends_with_done(void **) {
 
 static void a_whole_answer_joins_the_deltas_of_a_message(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: delta=Hel delta=lo message= usage done");
+    h.send_chat("FAKE: delta=Hel delta=lo end= usage done");
+    h.await_response();
+    assert_str_equal(content_of(h), "Hello");
+}
+
+// The text contract: a message is its deltas, then the rest its end carries.
+static void a_message_is_its_deltas_followed_by_the_rest_its_end_carries(void **) {
+    HttpHarness h;
+    h.send_chat("FAKE: delta=Hel end=lo usage done");
     h.await_response();
     assert_str_equal(content_of(h), "Hello");
 }
 
 static void several_messages_of_free_text_are_separated_by_a_blank_line(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: message=one message=two usage done");
+    h.send_chat("FAKE: end=one end=two usage done");
     h.await_response();
     assert_str_equal(content_of(h), "one\n\ntwo");
 }
 
 static void a_streamed_message_and_a_whole_one_are_separated_too(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: delta=Hel delta=lo message= message=two usage done", ",\"stream\":true");
+    h.send_chat("FAKE: delta=Hel delta=lo end= end=two usage done", ",\"stream\":true");
     h.await_response();
     std::vector<std::string> parts = streamed_contents(h.body());
     std::string all;
@@ -196,7 +204,7 @@ static void a_streamed_message_and_a_whole_one_are_separated_too(void **) {
 
 static void a_checked_answer_is_read_from_the_final_message(void **) {
     HttpHarness h;
-    h.send_chat(std::string("FAKE: message=let%20me%20think delta=%7B%22a%22 delta=:1%7D message= usage done"),
+    h.send_chat(std::string("FAKE: end=let%20me%20think delta=%7B%22a%22 delta=:1%7D end= usage done"),
                 kJsonObject);
     h.await_response();
     assert_str_equal(content_of(h), "{\"a\":1}");
@@ -214,14 +222,14 @@ static void a_checked_answer_is_not_streamed_before_its_check(void **) {
 
 static void a_checked_answer_that_fails_its_check_is_asked_for_once_more(void **) {
     HttpHarness h;
-    h.send_chat(std::string("FAKE: message=not%20json usage done || message=") + kGoodJson + " usage done", kJsonObject);
+    h.send_chat(std::string("FAKE: end=not%20json usage done || end=") + kGoodJson + " usage done", kJsonObject);
     h.await_response();
     assert_str_equal(content_of(h), "{\"a\":1}");
 }
 
 static void the_retry_asks_again_naming_the_problem(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: remember-prompt message=not%20json done || prompt-extends-json=not%20valid%20JSON done", kJsonObject);
+    h.send_chat("FAKE: remember-prompt end=not%20json done || prompt-extends-json=not%20valid%20JSON done", kJsonObject);
     h.await_response();
     assert_str_equal(content_of(h), "{\"a\":1}");
 }
@@ -229,7 +237,7 @@ static void the_retry_asks_again_naming_the_problem(void **) {
 static void a_second_failure_is_502_invalid_model_output(void **) {
     HttpHarness h;
     // A third attempt would be answered well: there must be none.
-    h.send_chat(std::string("FAKE: message=not%20json usage done || message=still%20not usage done || message=") +
+    h.send_chat(std::string("FAKE: end=not%20json usage done || end=still%20not usage done || end=") +
                     kGoodJson + " done",
                 kJsonObject);
     h.await_response();
@@ -241,7 +249,7 @@ static void a_second_failure_is_502_invalid_model_output(void **) {
 
 static void the_retry_runs_within_what_is_left_of_the_request_time(void **) {
     HttpHarness h(20000);
-    h.send_chat("FAKE: sleep=300 message=not%20json done || echo-timeout-json done", kJsonObject);
+    h.send_chat("FAKE: sleep=300 end=not%20json done || echo-timeout-json done", kJsonObject);
     h.await_response();
     Json answer(content_of(h));
     double given = answer.num({"timeout_ms"});
@@ -251,7 +259,7 @@ static void the_retry_runs_within_what_is_left_of_the_request_time(void **) {
 
 static void a_checked_answer_is_not_retried_with_less_than_a_second_left(void **) {
     HttpHarness h(1600);
-    h.send_chat(std::string("FAKE: sleep=700 message=not%20json done || message=") + kGoodJson + " done", kJsonObject);
+    h.send_chat(std::string("FAKE: sleep=700 end=not%20json done || end=") + kGoodJson + " done", kJsonObject);
     h.await_response();
     assert_int_equal(h.status(), 502);
     assert_str_equal(Json(h.body()).str({"error", "code"}), "invalid_model_output");
@@ -259,7 +267,7 @@ static void a_checked_answer_is_not_retried_with_less_than_a_second_left(void **
 
 static void usage_is_summed_over_both_attempts(void **) {
     HttpHarness h;
-    h.send_chat(std::string("FAKE: message=not%20json usage done || message=") + kGoodJson + " usage done", kJsonObject);
+    h.send_chat(std::string("FAKE: end=not%20json usage done || end=") + kGoodJson + " usage done", kJsonObject);
     h.await_response();
     Json j(h.body());
     assert_int_equal(static_cast<int>(j.num({"usage", "prompt_tokens"})), 6);
@@ -284,7 +292,7 @@ static void a_backend_timeout_is_504(void **) {
 
 static void a_failure_mid_stream_ends_the_stream_with_an_error_event(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: delta=Hel done=model_failed", ",\"stream\":true");
+    h.send_chat("FAKE: delta=Hel end= done=model_failed", ",\"stream\":true");
     h.await_response();
     std::string body = h.body();
     assert_true(body.find("\"upstream_error\"") != std::string::npos);
@@ -310,6 +318,7 @@ int main() {
         cmocka_unit_test(free_text_is_streamed_while_the_job_still_runs),
         cmocka_unit_test(streamed_free_text_ends_with_done),
         cmocka_unit_test(a_whole_answer_joins_the_deltas_of_a_message),
+        cmocka_unit_test(a_message_is_its_deltas_followed_by_the_rest_its_end_carries),
         cmocka_unit_test(several_messages_of_free_text_are_separated_by_a_blank_line),
         cmocka_unit_test(a_streamed_message_and_a_whole_one_are_separated_too),
         cmocka_unit_test(a_checked_answer_is_read_from_the_final_message),

@@ -22,6 +22,19 @@ void expect_lost_and_replaced(const char *script) {
 
 }  // namespace
 
+// The fake executor exits unless its first frame is a valid Setup naming
+// this process as its supervisor; each executor has its own directories.
+static void each_executor_is_set_up_with_its_own_directories(void **) {
+    SchedulerHarness h(2);
+    h.start();
+    RecordingSink a, b;
+    h.submit(a, "FAKE: sleep=100 echo-setup done");
+    h.submit(b, "FAKE: sleep=100 echo-setup done");
+    assert_true(h.run_until([&] { return a.done && b.done; }));
+    assert_str_equal(a.events.at(0), "end:workdir=" + h.state_dir + "/work/executor-0 sqlite=" + h.state_dir + "/executor-0");
+    assert_str_equal(b.events.at(0), "end:workdir=" + h.state_dir + "/work/executor-1 sqlite=" + h.state_dir + "/executor-1");
+}
+
 static void an_executor_that_says_ready_becomes_idle(void **) {
     SchedulerHarness h;
     h.start();
@@ -51,6 +64,20 @@ static void a_frame_type_only_the_supervisor_sends_kills_the_executor(void **) {
     expect_lost_and_replaced("FAKE: job-frame sleep=60000");
 }
 
+// The text contract's order, (TextDelta* MessageEnd)* Usage? Done, is
+// the supervisor's to enforce: each way out of it is a violation.
+static void a_text_delta_after_the_usage_kills_the_executor_and_loses_its_job(void **) {
+    expect_lost_and_replaced("FAKE: end=x usage delta=late sleep=60000");
+}
+
+static void a_done_in_the_middle_of_a_message_kills_the_executor_and_loses_its_job(void **) {
+    expect_lost_and_replaced("FAKE: delta=cut done sleep=60000");
+}
+
+static void a_second_usage_kills_the_executor_and_loses_its_job(void **) {
+    expect_lost_and_replaced("FAKE: end=x usage usage done sleep=60000");
+}
+
 static void an_executor_dying_mid_job_loses_the_job_and_is_restarted(void **) {
     expect_lost_and_replaced("FAKE: delta=partial die");
 }
@@ -65,7 +92,7 @@ static void events_after_a_bad_frame_are_not_delivered(void **) {
     SchedulerHarness h;
     h.start();
     RecordingSink sink;
-    h.submit(sink, "FAKE: delta=before garbage delta=after message= done");
+    h.submit(sink, "FAKE: delta=before garbage delta=after end= done");
     assert_true(h.run_until([&] { return sink.done; }));
     assert_int_equal(sink.events.size(), 1);
     assert_str_equal(sink.events[0], "delta:before");
@@ -78,7 +105,7 @@ static void an_event_after_done_kills_the_executor_but_the_job_keeps_its_answer(
     h.start();
     pid_t first = h.sched->executor_pids().at(0);
     RecordingSink sink;
-    h.submit(sink, "FAKE: message=answer done delta=late sleep=60000");
+    h.submit(sink, "FAKE: end=answer done delta=late sleep=60000");
     assert_true(h.run_until([&] { return h.app.metrics.executor_restarts == 1; }));
     assert_true(sink.finished_ok());
     assert_int_equal(sink.events.size(), 1);
@@ -90,13 +117,13 @@ static void frames_written_a_byte_at_a_time_are_reassembled(void **) {
     SchedulerHarness h;
     h.start();
     RecordingSink sink;
-    h.submit(sink, "FAKE: bytewise delta=Hel delta=lo message= usage done");
+    h.submit(sink, "FAKE: bytewise delta=Hel delta=lo end= usage done");
     assert_true(h.run_until([&] { return sink.done; }));
     assert_true(sink.finished_ok());
     assert_int_equal(sink.events.size(), 4);
     assert_str_equal(sink.events[0], "delta:Hel");
     assert_str_equal(sink.events[1], "delta:lo");
-    assert_str_equal(sink.events[2], "message:");
+    assert_str_equal(sink.events[2], "end:");
     assert_str_equal(sink.events[3], "usage:3/2");
     assert_int_equal(h.app.metrics.executor_restarts, 0);
 }
@@ -148,12 +175,16 @@ static void a_stopped_idle_executor_exits_and_is_not_restarted(void **) {
 int main() {
     FAKE_EXECUTOR_MAIN_PROLOGUE();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(each_executor_is_set_up_with_its_own_directories),
         cmocka_unit_test(an_executor_that_says_ready_becomes_idle),
         cmocka_unit_test(a_malformed_frame_kills_the_executor_and_loses_its_job),
         cmocka_unit_test(a_done_for_another_job_kills_the_executor_and_loses_its_job),
         cmocka_unit_test(a_payload_that_does_not_decode_kills_the_executor_and_loses_its_job),
         cmocka_unit_test(a_ready_while_busy_kills_the_executor_and_loses_its_job),
         cmocka_unit_test(a_frame_type_only_the_supervisor_sends_kills_the_executor),
+        cmocka_unit_test(a_text_delta_after_the_usage_kills_the_executor_and_loses_its_job),
+        cmocka_unit_test(a_done_in_the_middle_of_a_message_kills_the_executor_and_loses_its_job),
+        cmocka_unit_test(a_second_usage_kills_the_executor_and_loses_its_job),
         cmocka_unit_test(an_executor_dying_mid_job_loses_the_job_and_is_restarted),
         cmocka_unit_test(an_executor_that_closes_its_channel_mid_job_is_killed),
         cmocka_unit_test(events_after_a_bad_frame_are_not_delivered),

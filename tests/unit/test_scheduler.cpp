@@ -17,14 +17,14 @@ static void a_job_runs_and_its_events_reach_the_sink_in_order(void **) {
     SchedulerHarness h;
     h.start();
     RecordingSink sink;
-    h.submit(sink, "FAKE: delta=Hel delta=lo message= message=second usage done");
+    h.submit(sink, "FAKE: delta=Hel delta=lo end= end=second usage done");
     assert_true(h.run_until([&] { return sink.done; }));
     assert_true(sink.finished_ok());
     assert_int_equal(sink.events.size(), 5);
     assert_str_equal(sink.events[0], "delta:Hel");
     assert_str_equal(sink.events[1], "delta:lo");
-    assert_str_equal(sink.events[2], "message:");
-    assert_str_equal(sink.events[3], "message:second");
+    assert_str_equal(sink.events[2], "end:");
+    assert_str_equal(sink.events[3], "end:second");
     assert_str_equal(sink.events[4], "usage:3/2");
 }
 
@@ -51,9 +51,9 @@ static void jobs_beyond_the_executors_run_in_the_order_they_came(void **) {
     assert_int_equal(h.sched->counts().queued, 2);
     assert_true(h.run_until([&] { return c.done; }));
     assert_int_equal(order.size(), 3);
-    assert_str_equal(order[0], "message:first FAKE: sleep=100 echo-prompt done");
-    assert_str_equal(order[1], "message:second FAKE: echo-prompt done");
-    assert_str_equal(order[2], "message:third FAKE: echo-prompt done");
+    assert_str_equal(order[0], "end:first FAKE: sleep=100 echo-prompt done");
+    assert_str_equal(order[1], "end:second FAKE: echo-prompt done");
+    assert_str_equal(order[2], "end:third FAKE: echo-prompt done");
 }
 
 static void each_idle_executor_takes_a_job_at_once(void **) {
@@ -110,7 +110,7 @@ static void a_queued_job_runs_with_what_is_left_of_its_timeout(void **) {
     h.submit(second, "FAKE: echo-timeout done", 10000);
     assert_true(h.run_until([&] { return second.done; }));
     assert_true(second.finished_ok());
-    uint32_t given = static_cast<uint32_t>(std::stoul(second.events.at(0).substr(strlen("message:"))));
+    uint32_t given = static_cast<uint32_t>(std::stoul(second.events.at(0).substr(strlen("end:"))));
     assert_true(given <= 10000 - 300);
     assert_true(given > 0);
     assert_true(second.result.queue_ms >= 300);
@@ -122,7 +122,7 @@ static void a_job_without_a_timeout_gets_the_configured_one(void **) {
     RecordingSink sink;
     h.submit(sink, "FAKE: echo-timeout done");
     assert_true(h.run_until([&] { return sink.done; }));
-    uint32_t given = static_cast<uint32_t>(std::stoul(sink.events.at(0).substr(strlen("message:"))));
+    uint32_t given = static_cast<uint32_t>(std::stoul(sink.events.at(0).substr(strlen("end:"))));
     assert_true(given <= 7000 && given > 6000);
 }
 
@@ -132,7 +132,7 @@ static void a_cancelled_queued_job_never_runs_and_its_sink_hears_nothing(void **
     RecordingSink first, cancelled, last;
     h.submit(first, "FAKE: sleep=200 done");
     Job *job = h.submit(cancelled, "FAKE: die");
-    h.submit(last, "FAKE: message=last done");
+    h.submit(last, "FAKE: end=last done");
     h.sched->cancel(job);
     assert_int_equal(h.sched->counts().queued, 1);
     assert_true(h.run_until([&] { return last.done; }));
@@ -150,7 +150,7 @@ static void a_cancelled_running_job_is_stopped_and_its_executor_serves_the_next(
     Job *job = h.submit(hung, "FAKE: delta=partial hang");
     assert_true(h.run_until([&] { return hung.events.size() == 1; }));
     h.sched->cancel(job);
-    h.submit(next, "FAKE: message=next done");
+    h.submit(next, "FAKE: end=next done");
     assert_true(h.run_until([&] { return next.done; }));
     assert_true(next.finished_ok());
     assert_false(hung.done);
@@ -164,11 +164,11 @@ static void the_queue_moves_on_after_an_executor_is_lost(void **) {
     h.start();
     RecordingSink dying, waiting;
     h.submit(dying, "FAKE: die");
-    h.submit(waiting, "FAKE: message=served done");
+    h.submit(waiting, "FAKE: end=served done");
     assert_true(h.run_until([&] { return waiting.done; }));
     assert_int_equal(kind(dying), kLost);
     assert_true(waiting.finished_ok());
-    assert_str_equal(waiting.events.at(0), "message:served");
+    assert_str_equal(waiting.events.at(0), "end:served");
     assert_int_equal(h.app.metrics.executor_restarts, 1);
 }
 
@@ -228,12 +228,12 @@ static void shutdown_lets_a_running_job_finish_then_stops_every_executor(void **
     SchedulerHarness h(2);
     h.start();
     RecordingSink sink;
-    h.submit(sink, "FAKE: sleep=300 message=finished done");
+    h.submit(sink, "FAKE: sleep=300 end=finished done");
     begin_shutdown(h, 20000);
     assert_false(h.app.executors_stopping);  // a job still runs
     assert_true(h.run_until([&] { return h.sched->all_stopped(); }));
     assert_true(sink.finished_ok());
-    assert_str_equal(sink.events.at(0), "message:finished");
+    assert_str_equal(sink.events.at(0), "end:finished");
     assert_int_equal(h.app.metrics.executor_restarts, 0);
 }
 
