@@ -12,6 +12,7 @@
 //                  prompt's script
 //   exit           exits with status 1 before saying Ready
 //   garbage        writes bytes that are no frame, instead of Ready
+//   mute           reads its Setup and never says Ready
 //
 // A job's script is the rest of the prompt's line after "FAKE:", steps
 // separated by spaces; "||" separates the scripts of the executor's first,
@@ -261,6 +262,13 @@ inline void run_if_asked() {
     if (!mode) return;
     Child c;
     if (!strcmp(mode, "exit")) _exit(1);
+    if (!strcmp(mode, "mute")) {
+        ipc::FrameHeader h;
+        std::string payload;
+        while (c.next_frame(h, payload)) {
+        }
+        _exit(0);
+    }
     if (!strcmp(mode, "garbage")) {
         c.write_all(std::string(16, '\x7f'));
         pause();

@@ -160,6 +160,16 @@ static void an_executor_speaking_garbage_at_start_is_killed_and_restarted(void *
     assert_int_equal(h.sched->counts().idle, 0);
 }
 
+static void an_executor_that_never_says_ready_is_killed_and_restarted(void **) {
+    SchedulerHarness h(1, "mute");
+    h.sched->start();
+    h.note_pids();
+    pid_t first = h.sched->executor_pids().at(0);
+    assert_true(h.run_until([&] { return h.app.metrics.executor_restarts == 1; }, 30000));
+    assert_int_equal(kill(first, 0), -1);
+    assert_int_equal(h.sched->counts().idle, 0);
+}
+
 // Closing the channel of an idle executor is how it is told to stop.
 static void a_stopped_idle_executor_exits_and_is_not_restarted(void **) {
     SchedulerHarness h;
@@ -193,6 +203,7 @@ int main() {
         cmocka_unit_test(a_silent_executor_is_killed_by_the_backstop),
         cmocka_unit_test(an_executor_that_exits_at_start_is_restarted_with_a_doubling_backoff),
         cmocka_unit_test(an_executor_speaking_garbage_at_start_is_killed_and_restarted),
+        cmocka_unit_test(an_executor_that_never_says_ready_is_killed_and_restarted),
         cmocka_unit_test(a_stopped_idle_executor_exits_and_is_not_restarted),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
