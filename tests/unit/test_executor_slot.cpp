@@ -11,7 +11,8 @@ void expect_lost_and_replaced(const char *script) {
     h.start();
     pid_t first = h.sched->executor_pids().at(0);
     RecordingSink sink;
-    h.submit(sink, script);
+    // Time enough that only the violation, never the job's backstop, can end it.
+    h.submit(sink, script, 120000);
     assert_true(h.run_until([&] { return sink.done; }));
     assert_int_equal(static_cast<int>(sink.result.kind), static_cast<int>(JobResult::Kind::ExecutorLost));
     assert_true(h.run_until([&] { return h.sched->counts().idle == 1; }));
