@@ -94,6 +94,7 @@ int main(int argc, char **argv) {
     std::string error;
     if (!executor_refuse_root(error)) return cannot_start(error);
     ControlChannel ctl(kExecutorChannelFd);
+    if (!ctl.error().empty()) return cannot_start(ctl.error());
     ExecutorSetup setup;
     if (!receive_setup(ctl, setup, error)) return cannot_start("setup: " + error);
     if (!executor_harden(setup, error) || !set_codex_homes(setup, error) ||

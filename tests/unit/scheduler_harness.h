@@ -67,7 +67,7 @@ struct SchedulerHarness {
         app.private_home.state = state_dir;
         app.private_home.dir = state_dir + "/codex-home";
         app.private_home.source = state_dir + "/no-codex-home";
-        sched = std::make_unique<Scheduler>(app);
+        sched = std::make_unique<Scheduler>(app_jobs_context(app));
         app.scheduler = sched.get();
     }
 

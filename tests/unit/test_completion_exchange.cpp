@@ -8,11 +8,14 @@
 #include <sys/un.h>
 
 #include "scheduler_harness.h"
+#include "supervisor/api/router.h"
 #include "supervisor/http/http_connection.h"
 
 namespace {
 
 struct HttpHarness : SchedulerHarness {
+    ApiContext api{app_api_context(app)};
+    Router router{api};
     uv_pipe_t listener;
     std::string socket_path;
     int client = -1;
@@ -25,15 +28,18 @@ struct HttpHarness : SchedulerHarness {
         assert_non_null(f);
         fputs("{\"OPENAI_API_KEY\":\"sk-unit-test\"}", f);
         fclose(f);
-        app.listener_is_unix = true;
+        app.http.loop = &loop;
+        app.http.cfg = &app.cfg;
+        app.http.handler = &router;
+        app.http.is_unix = true;
         socket_path = state_dir + "/proxy.sock";
         uv_pipe_init(&loop, &listener, 0);
-        listener.data = &app;
+        listener.data = &app.http;
         assert_int_equal(uv_pipe_bind(&listener, socket_path.c_str()), 0);
         assert_int_equal(uv_listen(reinterpret_cast<uv_stream_t *>(&listener), 8,
                                    [](uv_stream_t *server, int status) {
                                        if (status == 0)
-                                           HttpConnection::accept_from(*static_cast<App *>(server->data), server);
+                                           HttpConnection::accept_from(*static_cast<HttpServer *>(server->data), server);
                                    }),
                          0);
         start();
@@ -41,7 +47,7 @@ struct HttpHarness : SchedulerHarness {
 
     ~HttpHarness() {
         hang_up();
-        assert_true(run_until([&] { return app.connections.empty() && sched->idle(); }));
+        assert_true(run_until([&] { return app.http.connections.empty() && sched->idle(); }));
     }
 
     void hang_up() {
