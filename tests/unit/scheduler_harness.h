@@ -41,6 +41,7 @@ struct RecordingSink final : JobSink {
 
 struct SchedulerHarness {
     uv_loop_t loop;
+    uv_timer_t tick;  // wakes run_until's loop to look at its condition
     App app;
     std::unique_ptr<Scheduler> sched;
     std::string state_dir;
@@ -49,6 +50,7 @@ struct SchedulerHarness {
     explicit SchedulerHarness(uint32_t executors = 1, const char *mode = "serve", uint32_t max_queue = 8,
                               uint32_t timeout_ms = 20000) {
         uv_loop_init(&loop);
+        uv_timer_init(&loop, &tick);
         app.loop = &loop;
         app.cfg.max_concurrency = executors;
         app.cfg.max_queue = max_queue;
@@ -82,11 +84,9 @@ struct SchedulerHarness {
             if (std::find(pids_seen.begin(), pids_seen.end(), p) == pids_seen.end()) pids_seen.push_back(p);
     }
 
-    // Runs the loop until done() holds; false after timeout_ms (a test that
-    // hangs fails instead).
+    // Runs the loop until done() holds, and not one iteration more; false
+    // after timeout_ms (a test that hangs fails instead).
     bool run_until(const std::function<bool()> &done, uint64_t timeout_ms = 30000) {
-        uv_timer_t tick;
-        uv_timer_init(&loop, &tick);
         uv_timer_start(&tick, [](uv_timer_t *) {}, 10, 10);
         uint64_t deadline = uv_now(&loop) + timeout_ms;
         bool ok;
@@ -94,8 +94,7 @@ struct SchedulerHarness {
             uv_run(&loop, UV_RUN_ONCE);
             note_pids();
         }
-        uv_close(reinterpret_cast<uv_handle_t *>(&tick), nullptr);
-        uv_run(&loop, UV_RUN_NOWAIT);
+        uv_timer_stop(&tick);
         return ok;
     }
 
