@@ -47,6 +47,7 @@ public:
     };
     Counts counts() const;
     std::vector<pid_t> executor_pids() const override;  // of the executors alive
+    const ExecutorSlot &slot(size_t i) const { return *slots_[i]; }
 
     // From executor slots (SlotOwner).
     const char *slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) override;
