@@ -104,14 +104,19 @@ struct SchedulerHarness {
         run_until([&] { return uv_now(&loop) >= until; }, ms + 1000);
     }
 
+    // The job's one deadline is timeout_ms from now (0: the configured timeout),
+    // as the completion exchange sets it.
     Job *submit(RecordingSink &sink, const std::string &prompt, uint32_t timeout_ms = 0) {
         ipc::JobMsg m;
         m.prompt = prompt;
-        m.timeout_ms = timeout_ms;
         Job *job = nullptr;
-        assert_int_equal(static_cast<int>(sched->submit(&sink, std::move(m), &job)),
+        assert_int_equal(static_cast<int>(sched->submit(&sink, std::move(m), deadline(timeout_ms), &job)),
                          static_cast<int>(Scheduler::Submit::Accepted));
         return job;
+    }
+
+    uint64_t deadline(uint32_t timeout_ms = 0) {
+        return uv_now(&loop) + (timeout_ms ? timeout_ms : app.cfg.timeout_ms);
     }
 
     // Stops every executor, closes every handle and checks that nothing is

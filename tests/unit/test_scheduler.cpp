@@ -77,7 +77,7 @@ static void a_full_queue_refuses_a_job(void **) {
     h.submit(queued, "FAKE: done");
     ipc::JobMsg m;
     Job *job = nullptr;
-    assert_int_equal(static_cast<int>(h.sched->submit(&refused, std::move(m), &job)),
+    assert_int_equal(static_cast<int>(h.sched->submit(&refused, std::move(m), h.deadline(), &job)),
                      static_cast<int>(Scheduler::Submit::QueueFull));
     assert_null(job);
     h.sched->fail_all();
@@ -116,7 +116,7 @@ static void a_queued_job_runs_with_what_is_left_of_its_timeout(void **) {
     assert_true(second.result.queue_ms >= 300);
 }
 
-static void a_job_without_a_timeout_gets_the_configured_one(void **) {
+static void a_job_that_starts_at_once_is_given_its_whole_time(void **) {
     SchedulerHarness h(1, "serve", 8, 7000);
     h.start();
     RecordingSink sink;
@@ -193,7 +193,7 @@ static void a_draining_scheduler_refuses_new_jobs(void **) {
     RecordingSink sink;
     ipc::JobMsg m;
     Job *job = nullptr;
-    assert_int_equal(static_cast<int>(h.sched->submit(&sink, std::move(m), &job)),
+    assert_int_equal(static_cast<int>(h.sched->submit(&sink, std::move(m), h.deadline(), &job)),
                      static_cast<int>(Scheduler::Submit::ShuttingDown));
     h.app.draining = false;
 }
@@ -275,7 +275,7 @@ int main() {
         cmocka_unit_test(a_full_queue_refuses_a_job),
         cmocka_unit_test(a_queued_job_past_its_timeout_ends_with_queue_timeout),
         cmocka_unit_test(a_queued_job_runs_with_what_is_left_of_its_timeout),
-        cmocka_unit_test(a_job_without_a_timeout_gets_the_configured_one),
+        cmocka_unit_test(a_job_that_starts_at_once_is_given_its_whole_time),
         cmocka_unit_test(a_cancelled_queued_job_never_runs_and_its_sink_hears_nothing),
         cmocka_unit_test(a_cancelled_running_job_is_stopped_and_its_executor_serves_the_next),
         cmocka_unit_test(the_queue_moves_on_after_an_executor_is_lost),
