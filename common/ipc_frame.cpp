@@ -5,7 +5,7 @@
 namespace ipc {
 
 bool msg_type_known(uint8_t t) {
-    return t >= static_cast<uint8_t>(MsgType::Ready) && t <= static_cast<uint8_t>(MsgType::Done);
+    return t >= static_cast<uint8_t>(MsgType::Ready) && t <= static_cast<uint8_t>(MsgType::UsageWindows);
 }
 
 static void put_le(std::string &out, uint64_t v, int bytes) {

@@ -14,7 +14,7 @@
 
 namespace ipc {
 
-constexpr uint8_t kProtocolVersion = 3;
+constexpr uint8_t kProtocolVersion = 4;
 constexpr size_t kHeaderSize = 16;
 // A prompt is at most ~4 MiB of UTF-8 (1 Mi characters); leave room for it.
 constexpr uint32_t kMaxPayload = 8u * 1024 * 1024;
@@ -27,6 +27,7 @@ enum class MsgType : uint8_t {
     Message = 5,    // executor -> supervisor: one finished assistant message
     Usage = 6,      // executor -> supervisor: token counts of the turn
     Done = 7,       // executor -> supervisor: the job is over, executor idle
+    UsageWindows = 8,  // executor -> supervisor: the account's usage windows (during a job)
 };
 bool msg_type_known(uint8_t t);
 

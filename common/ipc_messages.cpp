@@ -1,11 +1,14 @@
 #include "common/ipc_messages.h"
 
+#include <cstring>
+
 namespace ipc {
 namespace {
 
 class Builder {
 public:
     Builder &u8(uint8_t v) { return le(v, 1); }
+    Builder &u16(uint16_t v) { return le(v, 2); }
     Builder &u32(uint32_t v) { return le(v, 4); }
     Builder &u64(uint64_t v) { return le(v, 8); }
     Builder &str(const std::string &s) {
@@ -29,6 +32,7 @@ class Reader {
 public:
     explicit Reader(const std::string &p) : p_(p) {}
     uint8_t u8() { return static_cast<uint8_t>(le(1)); }
+    uint16_t u16() { return static_cast<uint16_t>(le(2)); }
     uint32_t u32() { return static_cast<uint32_t>(le(4)); }
     uint64_t u64() { return le(8); }
     std::string str() {
@@ -39,6 +43,12 @@ public:
         }
         std::string s = p_.substr(pos_, n);
         pos_ += n;
+        return s;
+    }
+    // A string of at most max bytes; longer fails the reader.
+    std::string str(uint32_t max) {
+        std::string s = str();
+        if (s.size() > max) ok_ = false;
         return s;
     }
     bool ok() const { return ok_; }
@@ -71,6 +81,10 @@ const char *outcome_name(Outcome o) {
     case Outcome::Timeout: return "timeout";
     case Outcome::Cancelled: return "cancelled";
     case Outcome::SpawnFailed: return "spawn_failed";
+    case Outcome::RateLimited: return "rate_limited";
+    case Outcome::Unauthorized: return "unauthorized";
+    case Outcome::ContextWindowExceeded: return "context_window_exceeded";
+    case Outcome::ProviderFailed: return "provider_failed";
     }
     return "unknown";
 }
@@ -104,7 +118,20 @@ std::string encode(const DoneMsg &m) {
         .u32(static_cast<uint32_t>(m.exit_status))
         .u32(m.backend_ms)
         .str(m.detail)
+        .u32(m.retry_after_s)
+        .u16(m.provider_status)
         .take();
+}
+std::string encode(const UsageWindowsMsg &m) {
+    Builder b;
+    b.u32(static_cast<uint32_t>(m.windows.size()));
+    for (const auto &w : m.windows) {
+        uint64_t bits;
+        static_assert(sizeof bits == sizeof w.used_percent);
+        memcpy(&bits, &w.used_percent, sizeof bits);
+        b.str(w.limit_id).str(w.limit_name).str(w.window).u64(bits).u32(w.window_minutes).u64(w.resets_at);
+    }
+    return b.take();
 }
 
 bool decode(const std::string &payload, ReadyMsg &m) {
@@ -150,9 +177,32 @@ bool decode(const std::string &payload, DoneMsg &m) {
     m.exit_status = static_cast<int32_t>(r.u32());
     m.backend_ms = r.u32();
     m.detail = r.str();
-    if (o > static_cast<uint8_t>(Outcome::SpawnFailed)) return false;
+    m.retry_after_s = r.u32();
+    m.provider_status = r.u16();
+    if (o > static_cast<uint8_t>(kLastOutcome)) return false;
     m.outcome = static_cast<Outcome>(o);
     return r.finish();
+}
+bool decode(const std::string &payload, UsageWindowsMsg &m) {
+    Reader r(payload);
+    uint32_t n = r.u32();
+    if (n > kMaxUsageWindows) return false;
+    m.windows.clear();
+    for (uint32_t i = 0; i < n && r.ok(); i++) {
+        UsageWindow w;
+        w.limit_id = r.str(kMaxUsageWindowName);
+        w.limit_name = r.str(kMaxUsageWindowName);
+        w.window = r.str(kMaxUsageWindowName);
+        uint64_t bits = r.u64();
+        memcpy(&w.used_percent, &bits, sizeof bits);
+        w.window_minutes = r.u32();
+        w.resets_at = r.u64();
+        // A percentage is a finite, non-negative number (a provider may
+        // report over 100 once a limit is passed; far beyond is nonsense).
+        if (!(w.used_percent >= 0 && w.used_percent <= 1000)) return false;
+        m.windows.push_back(std::move(w));
+    }
+    return r.finish() && m.windows.size() == n;
 }
 
 }  // namespace ipc

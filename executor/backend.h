@@ -22,6 +22,9 @@ public:
     virtual void text_delta(std::string_view text) = 0;
     virtual void message(std::string_view text) = 0;
     virtual void usage(const ipc::UsageMsg &u) = 0;
+    // The account's usage windows, whenever the backend learns them (any
+    // number of times, anywhere in the job); at most kMaxUsageWindows.
+    virtual void usage_windows(const ipc::UsageWindowsMsg &w) = 0;
 };
 
 struct BackendOptions {

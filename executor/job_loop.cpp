@@ -20,6 +20,7 @@ public:
     void text_delta(std::string_view t) override { send(ipc::MsgType::TextDelta, ipc::encode(ipc::TextMsg{std::string(t)})); }
     void message(std::string_view t) override;
     void usage(const ipc::UsageMsg &u) override { send(ipc::MsgType::Usage, ipc::encode(u)); }
+    void usage_windows(const ipc::UsageWindowsMsg &w) override;
     bool supervisor_gone() const { return gone_; }
     bool protocol_error() const { return protocol_error_; }
 
@@ -46,6 +47,20 @@ void IpcJobChannel::message(std::string_view t) {
         }
     }
     send(ipc::MsgType::Message, ipc::encode(ipc::TextMsg{std::string(t)}));
+}
+
+// Sent as the backend gives them, cut to what the supervisor accepts.
+void IpcJobChannel::usage_windows(const ipc::UsageWindowsMsg &w) {
+    ipc::UsageWindowsMsg m;
+    for (const auto &x : w.windows) {
+        if (m.windows.size() == ipc::kMaxUsageWindows) break;
+        if (!(x.used_percent >= 0 && x.used_percent <= 1000)) continue;
+        ipc::UsageWindow y = x;
+        for (std::string *s : {&y.limit_id, &y.limit_name, &y.window})
+            if (s->size() > ipc::kMaxUsageWindowName) s->resize(ipc::kMaxUsageWindowName);
+        m.windows.push_back(std::move(y));
+    }
+    send(ipc::MsgType::UsageWindows, ipc::encode(m));
 }
 
 bool IpcJobChannel::control_ready() {
