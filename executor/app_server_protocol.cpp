@@ -192,20 +192,25 @@ AppEvent app_server_event_parse(const RpcMessage &n) {
     return ev;
 }
 
-// Until the IPC carries error kinds, every provider failure is ModelFailed
-// and the kind is in the detail; the mapping lives here, in one place.
+// codex's own retries are not waited for: a usage limit, a refused login or
+// an over-long conversation fail the same way on every retry.
 void app_server_error_to_done(const AppServerError &e, uint64_t resets_at, uint64_t now_unix, ipc::DoneMsg &done) {
-    (void)resets_at;
-    (void)now_unix;
-    done.outcome = ipc::Outcome::ModelFailed;
-    const char *kind = "other";
+    done.detail = "codex app-server: " + e.message;
     switch (e.kind) {
-    case AppServerErrorKind::UsageLimit: kind = "usage_limit"; break;
-    case AppServerErrorKind::ContextWindow: kind = "context_window"; break;
-    case AppServerErrorKind::Unauthorized: kind = "unauthorized"; break;
-    case AppServerErrorKind::ProviderHttp: kind = "provider_http"; break;
-    case AppServerErrorKind::Overloaded: kind = "overloaded"; break;
-    default: break;
+    case AppServerErrorKind::UsageLimit:
+        done.outcome = ipc::Outcome::RateLimited;
+        if (resets_at > now_unix && resets_at - now_unix < 7u * 24 * 3600)
+            done.retry_after_s = static_cast<uint32_t>(resets_at - now_unix);
+        break;
+    case AppServerErrorKind::Unauthorized: done.outcome = ipc::Outcome::Unauthorized; break;
+    case AppServerErrorKind::ContextWindow: done.outcome = ipc::Outcome::ContextWindowExceeded; break;
+    case AppServerErrorKind::ProviderHttp:
+        // A 401 from the provider is a refused login, a 429 a rate limit.
+        done.outcome = e.http_status == 401   ? ipc::Outcome::Unauthorized
+                       : e.http_status == 429 ? ipc::Outcome::RateLimited
+                                              : ipc::Outcome::ProviderFailed;
+        done.provider_status = e.http_status;
+        break;
+    default: done.outcome = ipc::Outcome::ModelFailed; break;
     }
-    done.detail = std::string("codex app-server: ") + kind + ": " + e.message;
 }

@@ -172,6 +172,34 @@ static void params_of_any_shape_are_other(void **) {
     assert_str_equal(e.status, "");
 }
 
+static ipc::DoneMsg done_for(const char *info, uint64_t resets_at = 0) {
+    ipc::DoneMsg d;
+    app_server_error_to_done(error_of(info), resets_at, 1000, d);
+    return d;
+}
+
+static void usage_limit_is_rate_limited_with_retry_after(void **) {
+    ipc::DoneMsg d = done_for("\"usageLimitExceeded\"", 1090);
+    assert_int_equal(d.outcome, ipc::Outcome::RateLimited);
+    assert_int_equal(d.retry_after_s, 90);
+    assert_int_equal(done_for("\"usageLimitExceeded\"", 0).retry_after_s, 0);    // unknown
+    assert_int_equal(done_for("\"usageLimitExceeded\"", 900).retry_after_s, 0);  // already past
+}
+
+static void unauthorized_and_context_window_have_their_outcomes(void **) {
+    assert_int_equal(done_for("\"unauthorized\"").outcome, ipc::Outcome::Unauthorized);
+    assert_int_equal(done_for("\"contextWindowExceeded\"").outcome, ipc::Outcome::ContextWindowExceeded);
+    assert_int_equal(done_for("\"internalServerError\"").outcome, ipc::Outcome::ModelFailed);
+}
+
+static void provider_http_failure_carries_the_status(void **) {
+    ipc::DoneMsg d = done_for(R"({"responseStreamConnectionFailed":{"httpStatusCode":503}})");
+    assert_int_equal(d.outcome, ipc::Outcome::ProviderFailed);
+    assert_int_equal(d.provider_status, 503);
+    assert_int_equal(done_for(R"({"httpConnectionFailed":{"httpStatusCode":401}})").outcome, ipc::Outcome::Unauthorized);
+    assert_int_equal(done_for(R"({"httpConnectionFailed":{"httpStatusCode":429}})").outcome, ipc::Outcome::RateLimited);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(thread_start_is_ephemeral_read_only_and_never_asks),
@@ -192,6 +220,9 @@ int main() {
         cmocka_unit_test(http_failure_carries_its_status),
         cmocka_unit_test(full_rate_limit_window_gives_its_reset),
         cmocka_unit_test(params_of_any_shape_are_other),
+        cmocka_unit_test(usage_limit_is_rate_limited_with_retry_after),
+        cmocka_unit_test(unauthorized_and_context_window_have_their_outcomes),
+        cmocka_unit_test(provider_http_failure_carries_the_status),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
