@@ -366,6 +366,7 @@ ipc::DoneMsg CodexAppServerBackend::run(const ipc::JobMsg &job, const std::strin
 
 }  // namespace
 
-std::unique_ptr<Backend> make_codex_app_server_backend(const ExecutorSetup &setup) {
+std::unique_ptr<Backend> make_codex_app_server_backend(const ExecutorSetup &setup, std::string &error) {
+    (void)error;
     return std::make_unique<CodexAppServerBackend>(setup);
 }
