@@ -1,5 +1,6 @@
 #include "executor/app_server_protocol.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "common/json_doc.h"
@@ -66,6 +67,26 @@ uint64_t full_window_reset(const cJSON *limits) {
         }
     }
     return resets;
+}
+
+// codex's snapshot ({limitId, limitName, primary, secondary}) flattened.
+ipc::UsageWindowsMsg windows_of(const cJSON *limits) {
+    ipc::UsageWindowsMsg m;
+    for (const char *w : {"primary", "secondary"}) {
+        const cJSON *win = member(limits, w);
+        const cJSON *used = member(win, "usedPercent");
+        if (!cJSON_IsNumber(used) || !(used->valuedouble >= 0 && used->valuedouble <= 1000)) continue;
+        ipc::UsageWindow u;
+        u.limit_id = str_member(limits, "limitId").substr(0, ipc::kMaxUsageWindowName);
+        u.limit_name = str_member(limits, "limitName").substr(0, ipc::kMaxUsageWindowName);
+        u.window = w;
+        u.used_percent = used->valuedouble;
+        uint64_t mins = count_member(win, "windowDurationMins");
+        u.window_minutes = mins <= UINT32_MAX ? static_cast<uint32_t>(mins) : 0;
+        u.resets_at = count_member(win, "resetsAt");
+        m.windows.push_back(std::move(u));
+    }
+    return m;
 }
 
 }  // namespace
@@ -188,6 +209,7 @@ AppEvent app_server_event_parse(const RpcMessage &n) {
     } else if (m == "account/rateLimits/updated") {
         ev.kind = AppEventKind::RateLimits;
         ev.rate_limit_resets_at = full_window_reset(member(params, "rateLimits"));
+        ev.windows = windows_of(member(params, "rateLimits"));
     }
     return ev;
 }

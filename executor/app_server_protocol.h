@@ -52,7 +52,7 @@ enum class AppEventKind {
     TokenUsage,        // usage (the thread's total: one thread per job)
     TurnCompleted,     // status, error
     Error,             // will_retry, error
-    RateLimits,        // account/rateLimits/updated: rate_limit_resets_at when a window is full
+    RateLimits,        // account/rateLimits/updated: windows; rate_limit_resets_at when one is full
     Other,
 };
 struct AppEvent {
@@ -62,6 +62,7 @@ struct AppEvent {
     AppServerError error;
     ipc::UsageMsg usage;
     uint64_t rate_limit_resets_at = 0;  // unix seconds
+    ipc::UsageWindowsMsg windows;       // RateLimits: the account's usage windows
 };
 AppEvent app_server_event_parse(const RpcMessage &notification);
 

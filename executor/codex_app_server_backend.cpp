@@ -57,6 +57,7 @@ struct Turn {
     std::string status;
     AppServerError error;    // from turn/completed or a final `error`
     ipc::UsageMsg usage;
+    uint64_t resets_at = 0;  // a full usage window's reset, when codex said
     explicit Turn(JobChannel &c) : ch(c) {}
     void on_event(const AppEvent &e);
     // A failure codex would only retry into the same answer: end the turn now.
@@ -64,7 +65,7 @@ struct Turn {
 };
 
 void Turn::on_event(const AppEvent &e) {
-    if (e.thread_id != thread_id) return;
+    if (e.kind != AppEventKind::RateLimits && e.thread_id != thread_id) return;
     switch (e.kind) {
     case AppEventKind::TurnStarted:
         if (turn_id.empty()) turn_id = e.turn_id;
@@ -92,6 +93,10 @@ void Turn::on_event(const AppEvent &e) {
     case AppEventKind::ItemDone:
         if (e.item_type != "userMessage" && e.item_type != "reasoning")
             LogLine("executor", "warn", "codex used a tool").kv("item", e.item_type).emit();
+        break;
+    case AppEventKind::RateLimits:
+        resets_at = e.rate_limit_resets_at;
+        if (!e.windows.windows.empty()) ch.usage_windows(e.windows);
         break;
     case AppEventKind::TokenUsage:
         usage = e.usage, got_usage = true;
@@ -279,11 +284,9 @@ ipc::DoneMsg CodexAppServerBackend::turn(const ipc::JobMsg &job, const std::stri
     t.thread_id = thread_id;
     auto on_note = [&t](RpcMessage &m) { t.on_event(app_server_event_parse(m)); };
     RpcMessage reply;
-    CallResult r;
-    while ((r = server_.call("turn/start", params, deadline, ch.control_fd(), reply, on_note)) == CallResult::Control &&
-           !ch.control_ready()) {
-        params = app_server_turn_start_params(in, error);  // call() took the last copy
-    }
+    // Not cut short by a cancel: turn/start answers at once, and a turn
+    // can only be interrupted by its id.
+    CallResult r = server_.call("turn/start", params, deadline, -1, reply, on_note);
     if (r == CallResult::Ok) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "turn"), "id");
         if (cJSON_IsString(id)) t.turn_id = id->valuestring;
@@ -315,6 +318,7 @@ ipc::DoneMsg CodexAppServerBackend::turn(const ipc::JobMsg &job, const std::stri
         done.exit_status = -1;
     } else if (t.error.kind != AppServerErrorKind::None && (t.fail_now() || t.status == "failed")) {
         uint64_t now_unix = static_cast<uint64_t>(time(nullptr));
+        if (t.resets_at) rate_limit_resets_at_ = t.resets_at;
         app_server_error_to_done(t.error, rate_limit_resets_at_, now_unix, done);
     } else if (closed) {
         done.outcome = ipc::Outcome::BackendFailed;

@@ -3,7 +3,9 @@
 // In the spirit of Postfix's pipe_command(): the command runs in its own
 // session with the environment the executor was given (already an
 // allow-list), its prompt on stdin, and a kill of the whole process tree on
-// timeout or cancel.
+// timeout or cancel. It owns no process between jobs, so every descendant
+// of the executor when a job ends is that job's, and is ended then (a
+// daemonised grandchild included: the executor is their subreaper).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,6 +25,7 @@
 #include "common/unique_fd.h"
 #include "executor/backend.h"
 #include "executor/codex_events.h"
+#include "executor/codex_flags.h"
 #include "executor/job_files.h"
 #include "executor/process_tree.h"
 #include "executor/utf8_repair.h"
@@ -34,38 +37,18 @@ namespace {
 constexpr size_t kStderrTail = 2048;
 constexpr size_t kMaxLine = 16u << 20;  // one JSONL event; an answer can be large
 constexpr int kDrainAfterExitMs = 500;
+// Reaping after the kill: bounded so that a process stuck in uninterruptible
+// I/O delays the answer at most this long (it is reaped at a later job).
+constexpr uint32_t kReapWaitMs = 2000;
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
 int pidfd_for(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-// Codex features that make it an agent rather than a model (codex 0.169,
-// `codex features list`): its shell and exec sessions, image viewer,
-// sub-agents, goals, the login-shell snapshot (a login shell per run),
-// plugins and apps (git ls-remote, lookups of github.com and chatgpt.com),
-// skills search, image generation, tool suggestions, hooks, browser and
-// computer use, the sleep tool. Plus: no connection retries forever.
-const char *const kDisabledFeatures[] = {
-    "unbounded_connection_retries", "shell_tool", "unified_exec", "view_image", "multi_agent", "goals",
-    "shell_snapshot", "plugins", "apps", "skill_search", "image_generation", "tool_suggest", "hooks",
-    "browser_use", "computer_use", "sleep_tool", "skill_mcp_dependency_install"};
-
-// A TOML basic string, as `-c key=value` parses its value.
-std::string toml_string(const std::string &s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out.push_back('\\');
-        out.push_back(c);
-    }
-    return out + "\"";
-}
-
-std::vector<std::string> codex_argv(const BackendOptions &o, const ipc::JobMsg &job, const std::string &dir,
+std::vector<std::string> codex_argv(const ExecutorSetup &o, const ipc::JobMsg &job, const std::string &dir,
                                     const JobFiles &files) {
     std::vector<std::string> a = {o.codex_bin, "exec", "--json", "--skip-git-repo-check", "--ephemeral",
-                                  "--sandbox", "read-only", "-C", dir,
-                                  "-c", "web_search=\"disabled\"", "-c", "analytics.enabled=false"};
-    for (const char *f : kDisabledFeatures) a.insert(a.end(), {"--disable", f});
-    if (!o.model_catalog.empty()) a.insert(a.end(), {"-c", "model_catalog_json=" + toml_string(o.model_catalog)});
+                                  "--sandbox", "read-only", "-C", dir};
+    for (auto &f : codex_model_flags(o.model_catalog)) a.push_back(f);
     if (!job.model.empty()) a.insert(a.end(), {"-m", job.model});
     if (!job.reasoning_effort.empty())  // checked by the supervisor: a plain word
         a.insert(a.end(), {"-c", "model_reasoning_effort=\"" + job.reasoning_effort + "\""});
@@ -122,12 +105,16 @@ struct Pipes {
 
 class CodexExecBackend final : public Backend {
 public:
-    explicit CodexExecBackend(const BackendOptions &o) : opts_(o) {}
+    explicit CodexExecBackend(const ExecutorSetup &s) : setup_(s) {}
     const char *name() const override { return "codex-exec"; }
+    bool start(std::string &) override { return true; }
     ipc::DoneMsg run(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) override;
+    BackendHealth health() override { return {}; }
+    void stop() override {}
 
 private:
-    BackendOptions opts_;
+    ipc::DoneMsg run_codex(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch);
+    ExecutorSetup setup_;
 };
 
 // One run of codex: its pipes, what it said, and how it ended.
@@ -169,7 +156,7 @@ void Run::feed_prompt() {
 void Run::handle_line(std::string_view l) {
     CodexEvent ev = codex_event_parse(l);
     switch (ev.kind) {
-    case CodexEventKind::AgentMessage: ch.message(utf8_repair(ev.text)); break;
+    case CodexEventKind::AgentMessage: ch.message_end(utf8_repair(ev.text)); break;
     case CodexEventKind::TurnCompleted:
         turn_completed = true;
         ch.usage(ev.usage);
@@ -316,6 +303,15 @@ ipc::DoneMsg classify(Run &r) {
 }
 
 ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) {
+    ipc::DoneMsg done = run_codex(job, dir, ch);
+    // Whatever the job left running (a daemonised helper, a stuck
+    // grandchild), whichever way it ended.
+    if (!process_tree_terminate(setup_.kill_grace_ms, kReapWaitMs))
+        LogLine("executor", "error", "job processes not yet reaped; going on").kv("waited_ms", kReapWaitMs).emit();
+    return done;
+}
+
+ipc::DoneMsg CodexExecBackend::run_codex(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) {
     uint64_t start = monotonic_ms();
     uint64_t deadline = start + job.timeout_ms;
     Run r(ch);
@@ -324,7 +320,7 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     std::string error;
     JobFiles files;
     if (!job_files_write(job, dir, files, error) ||
-        !spawn(r, codex_argv(opts_, job, dir, files), dir, opts_.cpu_seconds, error)) {
+        !spawn(r, codex_argv(setup_, job, dir, files), dir, setup_.rlimit_cpu_seconds, error)) {
         done.outcome = ipc::Outcome::SpawnFailed;
         done.detail = error;
         return done;
@@ -344,9 +340,6 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     }
     bool timed_out = !stop && !r.exited;
     if (stop || timed_out) {
-        // Signalled now; reaped by the job loop once Done is sent, so the
-        // answer never waits on the kernel tearing the processes down.
-        process_tree_signal(opts_.kill_grace_ms);
         done.outcome = stop ? ipc::Outcome::Cancelled : ipc::Outcome::Timeout;
         done.exit_status = -1;
     } else {
@@ -358,6 +351,6 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
 
 }  // namespace
 
-std::unique_ptr<Backend> make_codex_exec_backend(const BackendOptions &opts) {
-    return std::make_unique<CodexExecBackend>(opts);
+std::unique_ptr<Backend> make_codex_exec_backend(const ExecutorSetup &setup) {
+    return std::make_unique<CodexExecBackend>(setup);
 }

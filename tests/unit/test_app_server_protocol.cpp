@@ -163,6 +163,18 @@ static void full_rate_limit_window_gives_its_reset(void **) {
     assert_int_equal(e.rate_limit_resets_at, 1800000000);
 }
 
+static void rate_limits_become_usage_windows(void **) {
+    AppEvent e = app_server_event_parse(note("account/rateLimits/updated",
+        R"({"rateLimits":{"limitId":"codex","limitName":null,"primary":{"usedPercent":42,"windowDurationMins":300,"resetsAt":1800000000},"secondary":null}})"));
+    assert_int_equal(e.windows.windows.size(), 1);
+    const ipc::UsageWindow &w = e.windows.windows[0];
+    assert_str_equal(w.limit_id, "codex");
+    assert_str_equal(w.window, "primary");
+    assert_true(w.used_percent == 42);
+    assert_int_equal(w.window_minutes, 300);
+    assert_int_equal(w.resets_at, 1800000000);
+}
+
 static void params_of_any_shape_are_other(void **) {
     assert_int_equal(app_server_event_parse(note("turn/completed", "[1]")).kind, AppEventKind::Other);
     AppEvent e = app_server_event_parse(note("item/completed", R"({"item":7})"));
@@ -219,6 +231,7 @@ int main() {
         cmocka_unit_test(error_info_names_map_to_kinds),
         cmocka_unit_test(http_failure_carries_its_status),
         cmocka_unit_test(full_rate_limit_window_gives_its_reset),
+        cmocka_unit_test(rate_limits_become_usage_windows),
         cmocka_unit_test(params_of_any_shape_are_other),
         cmocka_unit_test(usage_limit_is_rate_limited_with_retry_after),
         cmocka_unit_test(unauthorized_and_context_window_have_their_outcomes),
