@@ -38,7 +38,28 @@ struct ChildPipes {
     }
 };
 
-[[noreturn]] void run_child(ChildPipes &p, const std::vector<std::string> &args, const std::string &dir, pid_t parent,
+// Built before fork: the child only execs.
+std::vector<std::string> environment_with(const std::vector<std::string> &extra) {
+    std::vector<std::string> env;
+    for (char **e = environ; *e; e++) {
+        std::string v = *e;
+        bool replaced = false;
+        for (const auto &x : extra)
+            if (v.compare(0, x.find('=') + 1, x, 0, x.find('=') + 1) == 0) replaced = true;
+        if (!replaced) env.push_back(std::move(v));
+    }
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
+std::vector<char *> pointers(const std::vector<std::string> &v) {
+    std::vector<char *> out;
+    for (auto &s : v) out.push_back(const_cast<char *>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+[[noreturn]] void run_child(ChildPipes &p, char *const *argv, char *const *envp, const std::string &dir, pid_t parent,
                             uint64_t cpu_seconds) {
     setsid();
     // Per process: the server's CPU over its whole life, a backstop that
@@ -57,10 +78,7 @@ struct ChildPipes {
     int err = 0;
     if (chdir(dir.c_str()) != 0) err = errno;
     if (!err) {
-        std::vector<char *> argv;
-        for (auto &s : args) argv.push_back(const_cast<char *>(s.c_str()));
-        argv.push_back(nullptr);
-        execvpe(argv[0], argv.data(), environ);
+        execvpe(argv[0], argv, envp);
         err = errno;
     }
     ssize_t ignored = write(p.exec[1], &err, sizeof err);
@@ -83,9 +101,11 @@ uint64_t rss_kb_of(pid_t pid) {
 
 }  // namespace
 
-bool AppServerProcess::spawn(const std::vector<std::string> &argv, const std::string &dir, uint64_t cpu_seconds,
-                             std::string &error) {
+bool AppServerProcess::spawn(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env,
+                             const std::string &dir, uint64_t cpu_seconds, std::string &error) {
     stop(0);
+    std::vector<std::string> env = environment_with(extra_env);
+    std::vector<char *> argp = pointers(argv), envp = pointers(env);
     ChildPipes p;
     if (!p.open()) {
         error = std::string("pipe: ") + strerror(errno);
@@ -99,7 +119,7 @@ bool AppServerProcess::spawn(const std::vector<std::string> &argv, const std::st
         p.close_all();
         return false;
     }
-    if (pid == 0) run_child(p, argv, dir, parent, cpu_seconds);
+    if (pid == 0) run_child(p, argp.data(), envp.data(), dir, parent, cpu_seconds);
     close(p.exec[1]), p.exec[1] = -1;
     int child_errno = 0;
     ssize_t got;

@@ -17,8 +17,11 @@ public:
     AppServerProcess(const AppServerProcess &) = delete;
     AppServerProcess &operator=(const AppServerProcess &) = delete;
 
-    // Runs argv in dir; false with error set when it could not be started.
-    bool spawn(const std::vector<std::string> &argv, const std::string &dir, uint64_t cpu_seconds, std::string &error);
+    // Runs argv in dir with the executor's environment plus `extra_env`
+    // (NAME=value, replacing a variable of that name); false with error set
+    // when it could not be started.
+    bool spawn(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env, const std::string &dir,
+               uint64_t cpu_seconds, std::string &error);
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
     // The server's stdin and stdout, handed to the JSON-RPC client once.

@@ -16,10 +16,10 @@ constexpr uint64_t kOverloadMaxWaitMs = 500;
 
 }  // namespace
 
-bool AppServerSession::start(const std::vector<std::string> &argv, const std::string &dir, uint64_t cpu_seconds,
-                             uint64_t deadline, std::string &error) {
+bool AppServerSession::start(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env,
+                             const std::string &dir, uint64_t cpu_seconds, uint64_t deadline, std::string &error) {
     stop(0);
-    if (!proc_.spawn(argv, dir, cpu_seconds, error)) return false;
+    if (!proc_.spawn(argv, extra_env, dir, cpu_seconds, error)) return false;
     rpc_ = std::make_unique<JsonRpcClient>(proc_.take_stdin(), proc_.take_stdout());
     RpcMessage reply;
     CallResult r = call("initialize", app_server_initialize_params(CODEX_PROXY_VERSION), deadline, -1, reply,

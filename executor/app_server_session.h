@@ -16,8 +16,8 @@ enum class CallResult { Ok, Error, Timeout, Control, Closed };
 class AppServerSession {
 public:
     // Spawns argv in dir and completes initialize/initialized before deadline.
-    bool start(const std::vector<std::string> &argv, const std::string &dir, uint64_t cpu_seconds, uint64_t deadline,
-               std::string &error);
+    bool start(const std::vector<std::string> &argv, const std::vector<std::string> &extra_env, const std::string &dir,
+               uint64_t cpu_seconds, uint64_t deadline, std::string &error);
     void stop(uint32_t grace_ms);
     bool alive();
     // The next notification, or why there is none. A request from the

@@ -167,7 +167,11 @@ std::vector<std::string> CodexAppServerBackend::argv() const {
 bool CodexAppServerBackend::start(std::string &error) {
     uint64_t t0 = monotonic_ms();
     auth_at_start_ = stamp_of(auth_path());
-    if (!server_.start(argv(), setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error)) return false;
+    // SQLite's temporary files (codex's state DB migrations) go where
+    // Landlock lets it write, not /tmp.
+    std::vector<std::string> env;
+    if (!setup_.sqlite_home.empty()) env.push_back("SQLITE_TMPDIR=" + setup_.sqlite_home);
+    if (!server_.start(argv(), env, setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error)) return false;
     turns_ = 0;
     recycle_reason_.clear();
     spare_thread_.clear();
