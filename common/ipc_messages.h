@@ -6,7 +6,7 @@
 // other than `codex exec` can produce them without the supervisor noticing.
 // Their order per job is the text contract (executor/backend.h):
 // (TextDelta* MessageEnd)* Usage? Done; the supervisor enforces it
-// (supervisor/executor_protocol.h).
+// (supervisor/jobs/executor_protocol.h).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -9,7 +9,7 @@
 //
 // What a backend still gets from the supervisor, and what a second one
 // must accept or change there: the job's prompt is one text rendered for
-// codex (supervisor/prompt.cpp: the transcript, tool and schema
+// codex (supervisor/codex/prompt.cpp: the transcript, tool and schema
 // instructions, images referred to as codex's `[Image #N]` labels, in the
 // order of JobMsg::images); its size is checked against codex's input
 // limit by the supervisor; the answer is checked by the supervisor
