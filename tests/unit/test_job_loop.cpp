@@ -197,6 +197,18 @@ void expect_answer(Loop &l) {
     for (ipc::MsgType t : want) expect_frame(l, t);
 }
 
+// Reads the trace as it is written until it has the line (bounded against a hang).
+void wait_for_trace(Loop &l, std::string &trace, const std::string &line) {
+    char buf[256];
+    while (trace.find(line + "\n") == std::string::npos) {
+        struct pollfd p = {l.trace_r, POLLIN, 0};
+        if (poll(&p, 1, 20000) != 1) fail_msg("no '%s' from the fake backend within 20 s", line.c_str());
+        ssize_t n = read(l.trace_r, buf, sizeof buf);
+        assert_true(n > 0);
+        trace.append(buf, static_cast<size_t>(n));
+    }
+}
+
 int count(const std::string &trace, const std::string &line) {
     int n = 0;
     for (size_t at = 0; (at = trace.find(line + "\n", at)) != std::string::npos; at += line.size()) n++;
@@ -318,6 +330,8 @@ static void a_cancel_mid_job_reaches_control_ready(void **) {
     Loop l = start_loop(s);
     expect_frame(l, ipc::MsgType::Ready);
     send_job(l, 9, "x");
+    std::string trace;
+    wait_for_trace(l, trace, "run x");
     send_frame(l, ipc::MsgType::Cancel, 8, "");  // stale: another job's
     send_frame(l, ipc::MsgType::Cancel, 9, "");
     std::string p;
@@ -326,8 +340,30 @@ static void a_cancel_mid_job_reaches_control_ready(void **) {
     ipc::DoneMsg d;
     assert_true(ipc::decode(p, d));
     assert_int_equal(d.outcome, ipc::Outcome::Cancelled);
-    std::string trace;
     assert_int_equal(finish(l, trace), 0);
+}
+
+// Read in the same read() as the job, the Cancel wakes no poll of the
+// channel: the loop must look at it before running the backend.
+static void a_cancel_read_with_its_job_stops_it_before_it_runs(void **) {
+    Script s;
+    s.run = "wait-cancel";
+    Loop l = start_loop(s);
+    expect_frame(l, ipc::MsgType::Ready);
+    ipc::JobMsg j;
+    j.timeout_ms = 10000;
+    j.prompt = "x";
+    std::string both;
+    ipc::frame_append(both, ipc::MsgType::Job, 5, ipc::encode(j));
+    ipc::frame_append(both, ipc::MsgType::Cancel, 5, "");
+    assert_int_equal(write(l.sup, both.data(), both.size()), static_cast<ssize_t>(both.size()));
+    std::string p, trace;
+    expect_frame(l, ipc::MsgType::Done, &p);
+    ipc::DoneMsg d;
+    assert_true(ipc::decode(p, d));
+    assert_int_equal(d.outcome, ipc::Outcome::Cancelled);
+    assert_int_equal(finish(l, trace), 0);
+    assert_int_equal(count(trace, "run x"), 0);
 }
 
 static void a_stale_cancel_while_idle_is_ignored(void **) {
@@ -395,16 +431,8 @@ static void idle_ticks_ask_for_health_without_a_job(void **) {
     s.idle_check_ms = 5;
     Loop l = start_loop(s);
     expect_frame(l, ipc::MsgType::Ready);
-    // Wait for three ticks, read from the trace as they happen.
     std::string trace;
-    char buf[256];
-    while (count(trace, "health") < 3) {
-        struct pollfd p = {l.trace_r, POLLIN, 0};
-        if (poll(&p, 1, 20000) != 1) fail_msg("no idle health check within 20 s");
-        ssize_t n = read(l.trace_r, buf, sizeof buf);
-        assert_true(n > 0);
-        trace.append(buf, static_cast<size_t>(n));
-    }
+    wait_for_trace(l, trace, "health\nhealth\nhealth");
     assert_int_equal(finish(l, trace), 0);
     assert_int_equal(count(trace, "run x"), 0);
     assert_true(trace.rfind("start\nhealth\nhealth\nhealth\n", 0) == 0);
@@ -438,6 +466,7 @@ int main() {
         cmocka_unit_test(text_after_usage_is_dropped),
         cmocka_unit_test(a_message_over_a_frame_goes_as_deltas_cut_between_characters),
         cmocka_unit_test(a_cancel_mid_job_reaches_control_ready),
+        cmocka_unit_test(a_cancel_read_with_its_job_stops_it_before_it_runs),
         cmocka_unit_test(a_stale_cancel_while_idle_is_ignored),
         cmocka_unit_test(a_frame_of_the_wrong_type_exits_2),
         cmocka_unit_test(a_job_that_does_not_decode_exits_2),
