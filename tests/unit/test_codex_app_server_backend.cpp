@@ -64,6 +64,7 @@ void answer_turn(const std::string &mode, const std::string &id) {
 
 [[noreturn]] void stand_in() {
     std::string mode = getenv("STANDIN_MODE") ? getenv("STANDIN_MODE") : "ok";
+    if (mode == "exit") _exit(3);
     std::string l;
     while (read_line(l)) {
         JsonDoc d(l);
@@ -279,6 +280,31 @@ static void changed_login_restarts_the_server_before_the_turn(void **) {
     teardown(f);
 }
 
+static void server_that_cannot_start_fails_each_job_at_once(void **) {
+    Fixture *f = fixture("ok");
+    f->setup.codex_bin = f->base + "/no-such-codex";
+    std::string error;
+    f->backend = make_backend("app-server", f->setup, error);
+    assert_true(f->backend->start(error));  // the executor still serves
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::SpawnFailed);
+    assert_true(d.detail.find("No such file") != std::string::npos);
+    teardown(f);
+}
+
+static void server_that_ends_before_initialize_fails_the_job(void **) {
+    Fixture *f = fixture("exit");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::SpawnFailed);
+    assert_int_equal(starts(*f), 0);
+    teardown(f);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "app-server") == 0) stand_in();
     signal(SIGPIPE, SIG_IGN);
@@ -292,6 +318,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(ignored_interrupt_on_timeout_asks_for_a_recycle),
         cmocka_unit_test(turn_limit_asks_for_a_recycle),
         cmocka_unit_test(changed_login_restarts_the_server_before_the_turn),
+        cmocka_unit_test(server_that_cannot_start_fails_each_job_at_once),
+        cmocka_unit_test(server_that_ends_before_initialize_fails_the_job),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
