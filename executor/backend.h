@@ -16,6 +16,14 @@
 // (answer_parse) from the job's message text. A backend that speaks to
 // codex (exec, app-server) needs no supervisor change; one that speaks to
 // something else must take that prompt as it is.
+//
+// Details of SEAM_SPEC.md's shape as built: the setup arrives as the first
+// frame (ipc::MsgType::Setup) and reaches the backend as ExecutorSetup;
+// a restart after Recycle/Failed is tried JobLoopOptions::restart_attempts
+// times with a doubling backoff, then the executor exits 1. The supervisor
+// does not see a recycle: the executor stays idle to it, so a job sent
+// meanwhile waits for the start() to finish. A backend whose start is slow
+// should therefore recycle rarely (limits, not every job).
 #pragma once
 #include <memory>
 #include <string>

@@ -256,7 +256,8 @@ bool spawn(Run &r, const std::vector<std::string> &args, const std::string &dir,
     return true;
 }
 
-// Waits for the next thing to happen; returns the poll timeout used.
+// Waits up to timeout_ms for the next thing to happen (the supervisor's
+// cancel, codex's output, room for the prompt, codex's exit) and handles it.
 void pump_once(Run &r, int timeout_ms, bool &stop_requested) {
     struct pollfd fds[5];
     int n = 0;
