@@ -47,6 +47,11 @@ FileStamp stamp_of(const std::string &path) {
     return s;
 }
 
+// result.thread.id of a thread/start reply (null when absent).
+const cJSON *thread_id_of(const RpcMessage &reply) {
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
+}
+
 // One job's turn: what codex said, and how it ended.
 struct Turn {
     JobChannel &ch;
@@ -80,8 +85,9 @@ void Turn::on_event(const AppEvent &e) {
         if (e.item_id == open_item && !streamed.empty()) {
             // The message is its deltas and then the rest; codex's final
             // text normally equals the deltas, so the rest is empty.
-            if (e.text.compare(0, streamed.size(), streamed) == 0) ch.message_end(std::string_view(e.text).substr(streamed.size()));
-            else {
+            if (e.text.compare(0, streamed.size(), streamed) == 0) {
+                ch.message_end(std::string_view(e.text).substr(streamed.size()));
+            } else {
                 LogLine("executor", "warn", "app-server message differs from its deltas").kv("item", e.item_id).emit();
                 ch.message_end("");
             }
@@ -109,7 +115,10 @@ void Turn::on_event(const AppEvent &e) {
         break;
     case AppEventKind::Error:
         if (!e.will_retry || error.kind == AppServerErrorKind::None) error = e.error;
-        if (e.will_retry) LogLine("executor", "warn", "codex app-server error, retrying").kv("detail", e.error.message.substr(0, 300)).emit();
+        if (e.will_retry)
+            LogLine("executor", "warn", "codex app-server error, retrying")
+                .kv("detail", e.error.message.substr(0, 300))
+                .emit();
         break;
     default: break;
     }
@@ -186,7 +195,8 @@ bool CodexAppServerBackend::launch(std::string &error) {
     // Landlock lets it write, not /tmp.
     std::vector<std::string> env;
     if (!setup_.sqlite_home.empty()) env.push_back("SQLITE_TMPDIR=" + setup_.sqlite_home);
-    if (!server_.start(argv(), env, setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error)) return false;
+    if (!server_.start(argv(), env, setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error))
+        return false;
     turns_ = 0;
     recycle_reason_.clear();
     spare_thread_.clear();
@@ -222,7 +232,7 @@ void CodexAppServerBackend::start_spare() {
     CallResult r = server_.call("thread/start", app_server_thread_start_params(setup_.workdir, spare_model_),
                                 monotonic_ms() + kSpareTimeoutMs, -1, reply,
                                 [this](RpcMessage &m) { on_idle_note(m); });
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
+    const cJSON *id = thread_id_of(reply);
     if (r == CallResult::Ok && cJSON_IsString(id)) spare_thread_ = id->valuestring;
     else recycle_reason_ = "could not pre-start a thread";
 }
@@ -231,12 +241,15 @@ BackendHealth CodexAppServerBackend::health() {
     BackendHealth h;
     uint64_t now = monotonic_ms();
     if (!start_error_.empty()) return h;  // not running: the next job starts it
-    if (!server_.tend([this](RpcMessage &m) { on_idle_note(m); })) recycle_reason_ = "codex app-server died: " + server_.failure();
+    uint64_t rss_limit_kb = uint64_t{setup_.app_server_max_rss_mb} * 1024;
+    if (!server_.tend([this](RpcMessage &m) { on_idle_note(m); }))
+        recycle_reason_ = "codex app-server died: " + server_.failure();
     else if (server_.non_json_lines()) recycle_reason_ = "codex app-server printed lines that are not JSON-RPC";
     else if (server_.flooding()) recycle_reason_ = "codex app-server floods notifications while idle";
     else if (setup_.app_server_max_turns && turns_ >= setup_.app_server_max_turns) recycle_reason_ = "turn limit";
-    else if (setup_.app_server_max_idle_ms && now - idle_since_ > setup_.app_server_max_idle_ms) recycle_reason_ = "idle limit";
-    else if (setup_.app_server_max_rss_mb && server_.process().tree_rss_kb() > uint64_t{setup_.app_server_max_rss_mb} * 1024)
+    else if (setup_.app_server_max_idle_ms && now - idle_since_ > setup_.app_server_max_idle_ms)
+        recycle_reason_ = "idle limit";
+    else if (setup_.app_server_max_rss_mb && server_.process().tree_rss_kb() > rss_limit_kb)
         recycle_reason_ = "RSS limit";
     if (recycle_reason_.empty()) start_spare();
     if (!recycle_reason_.empty()) {
@@ -261,7 +274,7 @@ bool CodexAppServerBackend::take_thread(const std::string &model, const std::str
         CallResult r = server_.call("thread/start", app_server_thread_start_params(cwd, model), deadline,
                                     ch.control_fd(), reply, [](RpcMessage &) {});
         if (r == CallResult::Control && !ch.control_ready()) continue;
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
+        const cJSON *id = thread_id_of(reply);
         if (r == CallResult::Ok && cJSON_IsString(id)) {
             thread_id = id->valuestring;
             return true;
