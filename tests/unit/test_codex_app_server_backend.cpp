@@ -65,6 +65,7 @@ void answer_turn(const std::string &mode, const std::string &id) {
 [[noreturn]] void stand_in() {
     std::string mode = getenv("STANDIN_MODE") ? getenv("STANDIN_MODE") : "ok";
     if (mode == "exit") _exit(3);
+    bool refused_once = false;
     std::string l;
     while (read_line(l)) {
         JsonDoc d(l);
@@ -78,6 +79,9 @@ void answer_turn(const std::string &mode, const std::string &id) {
             say(R"({"id":)" + id + R"(,"result":{"userAgent":"stand-in"}})");
         } else if (method == "thread/start") {
             say(R"({"id":)" + id + R"(,"result":{"thread":{"id":"th-1"}}})");
+        } else if (method == "turn/start" && mode == "overloaded" && !refused_once) {
+            refused_once = true;  // a full ingress queue, once
+            say(R"({"id":)" + id + R"(,"error":{"code":-32001,"message":"Server overloaded; retry later."}})");
         } else if (method == "turn/start") {
             answer_turn(mode, id);
         } else if (method == "turn/interrupt" && mode == "interruptible") {
@@ -280,6 +284,17 @@ static void changed_login_restarts_the_server_before_the_turn(void **) {
     teardown(f);
 }
 
+static void overloaded_server_is_asked_again(void **) {
+    Fixture *f = fixture("overloaded");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::Ok);
+    assert_str_equal(ch.log, "d:Hel;d:lo;e:;u:11;");
+    teardown(f);
+}
+
 static void server_that_cannot_start_fails_each_job_at_once(void **) {
     Fixture *f = fixture("ok");
     f->setup.codex_bin = f->base + "/no-such-codex";
@@ -318,6 +333,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(ignored_interrupt_on_timeout_asks_for_a_recycle),
         cmocka_unit_test(turn_limit_asks_for_a_recycle),
         cmocka_unit_test(changed_login_restarts_the_server_before_the_turn),
+        cmocka_unit_test(overloaded_server_is_asked_again),
         cmocka_unit_test(server_that_cannot_start_fails_each_job_at_once),
         cmocka_unit_test(server_that_ends_before_initialize_fails_the_job),
     };
