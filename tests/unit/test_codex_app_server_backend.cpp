@@ -60,6 +60,7 @@ void answer_turn(const std::string &mode, const std::string &id) {
     say(R"({"method":"item/completed","params":{)" + th + R"(,"turnId":"tu-1","item":{"type":"agentMessage","id":"m1","text":"Hello"}}})");
     say(R"({"method":"thread/tokenUsage/updated","params":{)" + th + R"(,"turnId":"tu-1","tokenUsage":{"total":{"inputTokens":11,"cachedInputTokens":2,"outputTokens":5,"reasoningOutputTokens":1}}}})");
     say(R"({"method":"turn/completed","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"completed","error":null}}})");
+    if (mode == "die_after_turn") _exit(0);
 }
 
 [[noreturn]] void stand_in() {
@@ -295,6 +296,43 @@ static void overloaded_server_is_asked_again(void **) {
     teardown(f);
 }
 
+static BackendHealth health_with(const char *mode, void (*tune)(ExecutorSetup &)) {
+    Fixture *f = fixture(mode);
+    tune(f->setup);
+    std::string error;
+    f->backend = make_backend("app-server", f->setup, error);
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    usleep(20000);
+    BackendHealth h = f->backend->health();
+    teardown(f);
+    return h;
+}
+
+static void idle_limit_asks_for_a_recycle(void **) {
+    BackendHealth h = health_with("ok", [](ExecutorSetup &s) { s.app_server_max_idle_ms = 5; });
+    assert_int_equal(h.state, BackendHealth::State::Recycle);
+    assert_str_equal(h.reason, "idle limit");
+}
+
+static void rss_limit_asks_for_a_recycle(void **) {
+    BackendHealth h = health_with("ok", [](ExecutorSetup &s) { s.app_server_max_rss_mb = 1; });
+    assert_int_equal(h.state, BackendHealth::State::Recycle);
+    assert_str_equal(h.reason, "RSS limit");
+}
+
+static void server_dead_while_idle_asks_for_a_recycle(void **) {
+    BackendHealth h = health_with("die_after_turn", [](ExecutorSetup &) {});
+    assert_int_equal(h.state, BackendHealth::State::Recycle);
+    assert_true(h.reason.find("died") != std::string::npos);
+}
+
+static void healthy_server_within_limits_is_kept(void **) {
+    BackendHealth h = health_with("ok", [](ExecutorSetup &) {});
+    assert_int_equal(h.state, BackendHealth::State::Ok);
+}
+
 static void server_that_cannot_start_fails_each_job_at_once(void **) {
     Fixture *f = fixture("ok");
     f->setup.codex_bin = f->base + "/no-such-codex";
@@ -334,6 +372,10 @@ int main(int argc, char **argv) {
         cmocka_unit_test(turn_limit_asks_for_a_recycle),
         cmocka_unit_test(changed_login_restarts_the_server_before_the_turn),
         cmocka_unit_test(overloaded_server_is_asked_again),
+        cmocka_unit_test(idle_limit_asks_for_a_recycle),
+        cmocka_unit_test(rss_limit_asks_for_a_recycle),
+        cmocka_unit_test(server_dead_while_idle_asks_for_a_recycle),
+        cmocka_unit_test(healthy_server_within_limits_is_kept),
         cmocka_unit_test(server_that_cannot_start_fails_each_job_at_once),
         cmocka_unit_test(server_that_ends_before_initialize_fails_the_job),
     };
