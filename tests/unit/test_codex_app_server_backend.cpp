@@ -333,6 +333,25 @@ static void healthy_server_within_limits_is_kept(void **) {
     assert_int_equal(h.state, BackendHealth::State::Ok);
 }
 
+// A login due for refresh: the server would refresh it as it starts, so it
+// starts with the next job (run alone by the supervisor while it is due).
+static void due_login_defers_the_start_to_the_next_job(void **) {
+    Fixture *f = fixture("ok");
+    std::string auth = f->base + "/auth.json";
+    FILE *fp = fopen(auth.c_str(), "w");
+    fputs(R"({"tokens":{"access_token":"e30.eyJleHAiOjF9.sig"},"last_refresh":"2026-01-01T00:00:00Z"})", fp);
+    fclose(fp);
+    std::string error;
+    assert_true(f->backend->start(error));
+    assert_int_equal(starts(*f), 0);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    assert_int_equal(starts(*f), 0);
+    RecordingChannel ch;
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    assert_int_equal(starts(*f), 1);
+    teardown(f);
+}
+
 static void server_that_cannot_start_fails_each_job_at_once(void **) {
     Fixture *f = fixture("ok");
     f->setup.codex_bin = f->base + "/no-such-codex";
@@ -376,6 +395,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(rss_limit_asks_for_a_recycle),
         cmocka_unit_test(server_dead_while_idle_asks_for_a_recycle),
         cmocka_unit_test(healthy_server_within_limits_is_kept),
+        cmocka_unit_test(due_login_defers_the_start_to_the_next_job),
         cmocka_unit_test(server_that_cannot_start_fails_each_job_at_once),
         cmocka_unit_test(server_that_ends_before_initialize_fails_the_job),
     };
