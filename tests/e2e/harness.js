@@ -46,10 +46,19 @@ function runUser() {
   return { name: RUN_USER, uid: Number(uid), gid: Number(gid) };
 }
 
+// The executor backend the suites run against: CODEX_PROXY_BACKEND of the
+// test's own environment (tests/CMakeLists.txt registers the completion
+// suites once per backend), else the proxy's default.
+function backend() {
+  return process.env.CODEX_PROXY_BACKEND || 'exec';
+}
+
 // The environment every codex-proxyd of the tests starts with.
 function baseEnv() {
   const u = runUser();
-  return u ? { CODEX_PROXY_USER: u.name } : {};
+  const env = u ? { CODEX_PROXY_USER: u.name } : {};
+  if (process.env.CODEX_PROXY_BACKEND) env.CODEX_PROXY_BACKEND = process.env.CODEX_PROXY_BACKEND;
+  return env;
 }
 
 function giveToRunUser(p) {
@@ -262,6 +271,6 @@ function assertErrorEnvelope(body, code) {
 }
 
 module.exports = {
-  startProxy, startMockModelServer, writeCodexHome, post, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
+  startProxy, startMockModelServer, writeCodexHome, post, backend, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
   pidsWithArg, cmdline, PROXYD, CODEX, tmpdir, unixRequest, environOf, baseEnv, runUser, giveToRunUser,
 };
