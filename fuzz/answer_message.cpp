@@ -9,8 +9,8 @@
 #include <string>
 
 #include "fuzz/split_input.h"
-#include "supervisor/answer_parse.h"
-#include "supervisor/answer_request.h"
+#include "supervisor/answer/answer_parse.h"
+#include "supervisor/answer/answer_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz/request_to_job.h"
-#include "supervisor/chat_completions.h"
+#include "supervisor/api/chat_completions.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::string body(reinterpret_cast<const char *>(data), size);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/config.h"
-#include "supervisor/model_names.h"
+#include "supervisor/codex/model_names.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Eats the bytes a client sends on one connection: the real connection code
-// (supervisor/http_connection.cpp) and the real router, on a real libuv
+// (supervisor/http/http_connection.cpp) and the real router, on a real libuv
 // loop, over a Unix socket whose other end is this harness.
 //
 // The App is the supervisor's, minus executors: an API key (sk-fuzz), a
@@ -26,9 +26,9 @@
 #include <string>
 
 #include "fuzz/scratch_dir.h"
-#include "supervisor/app.h"
-#include "supervisor/http_connection.h"
-#include "supervisor/scheduler.h"
+#include "supervisor/daemon/app.h"
+#include "supervisor/http/http_connection.h"
+#include "supervisor/jobs/scheduler.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/api_key_sources.h"
-#include "supervisor/api_keys.h"
+#include "supervisor/auth/api_key_sources.h"
+#include "supervisor/auth/api_keys.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::string text(reinterpret_cast<const char *>(data), size);

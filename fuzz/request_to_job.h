@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "common/ipc_messages.h"
-#include "supervisor/answer_spec.h"
-#include "supervisor/prompt.h"
-#include "supervisor/request_common.h"
+#include "supervisor/answer/answer_spec.h"
+#include "supervisor/codex/prompt.h"
+#include "supervisor/api/request_common.h"
 
 inline void request_to_job(const std::vector<Turn> &turns, const AnswerSpec &spec, std::string effort,
                            std::vector<ipc::ImageFile> images) {

@@ -9,8 +9,8 @@
 
 #include "fuzz/request_to_job.h"
 #include "fuzz/scratch_dir.h"
-#include "supervisor/response_store.h"
-#include "supervisor/responses_api.h"
+#include "supervisor/api/response_store.h"
+#include "supervisor/api/responses_api.h"
 
 namespace {
 

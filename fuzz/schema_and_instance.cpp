@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fuzz/split_input.h"
-#include "supervisor/json_schema_check.h"
+#include "supervisor/answer/json_schema_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     auto [schema_text, instance_text] = split_input(data, size);

@@ -11,7 +11,9 @@ const path = require('node:path');
 const root = path.join(__dirname, '..', '..');
 const read = (p) => fs.readFileSync(path.join(root, p), 'utf8');
 const readme = read('README.md');
-const sources = (dir) => fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.cpp'))
+// Every .cpp below dir, its layer folders included.
+const sources = (dir) => fs.readdirSync(path.join(root, dir), { recursive: true })
+  .filter((f) => f.endsWith('.cpp')).sort()
   .map((f) => ({ file: `${dir}/${f}`, text: read(`${dir}/${f}`) }));
 
 const literals = (s) => [...s.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]);

@@ -4,9 +4,9 @@
 #include <string_view>
 
 #include "common/json_doc.h"
-#include "supervisor/answer_parse.h"
-#include "supervisor/answer_request.h"
-#include "supervisor/json_schema_check.h"
+#include "supervisor/answer/answer_parse.h"
+#include "supervisor/answer/answer_request.h"
+#include "supervisor/answer/json_schema_check.h"
 #include "cmocka_cpp.h"
 
 static AnswerSpec weather_tools() {

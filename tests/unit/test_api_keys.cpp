@@ -1,5 +1,5 @@
-#include "supervisor/api_key_sources.h"
-#include "supervisor/api_keys.h"
+#include "supervisor/auth/api_key_sources.h"
+#include "supervisor/auth/api_keys.h"
 #include "cmocka_cpp.h"
 
 static int setup(void **) { return sodium_init() < 0 ? -1 : 0; }

@@ -1,6 +1,6 @@
 #include <cstring>
-#include "supervisor/chat_completions.h"
-#include "supervisor/request_common.h"
+#include "supervisor/api/chat_completions.h"
+#include "supervisor/api/request_common.h"
 #include "cmocka_cpp.h"
 
 static ApiError fails(const char *body) {

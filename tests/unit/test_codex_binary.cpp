@@ -1,4 +1,4 @@
-#include "supervisor/codex_binary.h"
+#include "supervisor/codex/codex_binary.h"
 #include "cmocka_cpp.h"
 
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "supervisor/codex_login.h"
+#include "supervisor/codex/codex_login.h"
 #include "cmocka_cpp.h"
 
 #include <cstring>

@@ -2,8 +2,8 @@
 #include <string>
 
 #include "common/json_doc.h"
-#include "supervisor/codex_model_catalog.h"
-#include "supervisor/json_util.h"
+#include "supervisor/codex/codex_model_catalog.h"
+#include "supervisor/base/json_util.h"
 #include "cmocka_cpp.h"
 
 static void config_model_in_every_string_form(void **) {

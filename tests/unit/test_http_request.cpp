@@ -4,7 +4,7 @@
 #include <cstring>
 #include <new>
 
-#include "supervisor/http_request.h"
+#include "supervisor/http/http_request.h"
 #include "cmocka_cpp.h"
 
 // Every block this program frees is searched for the marker first: a key

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "common/json_doc.h"
-#include "supervisor/json_schema_check.h"
+#include "supervisor/answer/json_schema_check.h"
 #include "cmocka_cpp.h"
 
 static bool valid(const char *schema, const char *value, std::string *problem = nullptr) {

@@ -1,11 +1,11 @@
-#include "supervisor/metrics.h"
+#include "supervisor/api/metrics.h"
 #include "cmocka_cpp.h"
 
 #include <cstring>
 #include <vector>
 
-#include "supervisor/app.h"
-#include "supervisor/model_names.h"
+#include "supervisor/daemon/app.h"
+#include "supervisor/codex/model_names.h"
 
 static bool has_line(const std::string &text, const std::string &line) {
     return text.find("\n" + line + "\n") != std::string::npos || text.rfind(line + "\n", 0) == 0;

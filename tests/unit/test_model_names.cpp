@@ -1,4 +1,4 @@
-#include "supervisor/model_names.h"
+#include "supervisor/codex/model_names.h"
 #include "cmocka_cpp.h"
 
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "supervisor/off_loop.h"
+#include "supervisor/api/off_loop.h"
 #include "cmocka_cpp.h"
 
 #include <pthread.h>

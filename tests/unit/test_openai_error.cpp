@@ -1,5 +1,5 @@
-#include "supervisor/json_util.h"
-#include "supervisor/openai_error.h"
+#include "supervisor/base/json_util.h"
+#include "supervisor/base/openai_error.h"
 #include "cmocka_cpp.h"
 
 static void envelope_has_the_four_fields(void **) {

@@ -1,5 +1,5 @@
-#include "supervisor/prompt.h"
-#include "supervisor/json_util.h"
+#include "supervisor/codex/prompt.h"
+#include "supervisor/base/json_util.h"
 #include "cmocka_cpp.h"
 
 #include <cstring>

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "supervisor/response_store.h"
+#include "supervisor/api/response_store.h"
 #include "cmocka_cpp.h"
 
 static std::string fresh_dir() {

@@ -1,5 +1,5 @@
-#include "supervisor/responses_api.h"
-#include "supervisor/request_common.h"
+#include "supervisor/api/responses_api.h"
+#include "supervisor/api/request_common.h"
 #include "cmocka_cpp.h"
 
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "supervisor/sd_notify.h"
+#include "supervisor/system/sd_notify.h"
 #include "cmocka_cpp.h"
 
 #include <sys/socket.h>

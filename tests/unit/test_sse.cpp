@@ -1,4 +1,4 @@
-#include "supervisor/sse.h"
+#include "supervisor/http/sse.h"
 #include "cmocka_cpp.h"
 
 static void data_only_event(void **) { assert_str_equal(sse_event("", "{\"a\":1}"), "data: {\"a\":1}\n\n"); }

@@ -1,4 +1,4 @@
-#include "supervisor/token_refresh_gate.h"
+#include "supervisor/codex/token_refresh_gate.h"
 #include "cmocka_cpp.h"
 
 #include <sodium.h>

@@ -1,0 +1,73 @@
+// Jobs in, executors out: a bounded FIFO queue in front of a fixed set of
+// prefork executors.
+#pragma once
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "supervisor/jobs/executor_slot.h"
+#include "supervisor/jobs/job.h"
+#include "supervisor/codex/token_refresh_gate.h"
+
+struct App;
+
+class Scheduler {
+public:
+    explicit Scheduler(App &app);
+    ~Scheduler();
+    App &app() { return app_; }
+
+    void start();  // spawns every executor
+
+    enum class Submit { Accepted, QueueFull, ShuttingDown };
+    // On Accepted, *out is the job; it lives until sink->job_done or cancel().
+    // msg.timeout_ms bounds the job's whole life, queue included (0: the
+    // configured timeout).
+    Submit submit(JobSink *sink, ipc::JobMsg msg, Job **out);
+    // The client left: a queued job is dropped without running, a running
+    // one is cancelled; the sink hears nothing more either way.
+    void cancel(Job *job);
+    // Shutdown grace is over: every job ends now with ShuttingDown.
+    void fail_all();
+    // Closes every executor's channel; they exit. Idempotent.
+    void stop_executors();
+    bool idle() const;            // no job queued or running
+    bool all_stopped() const;
+    void kill_all();
+    // A reload: every executor is replaced, an idle one now, a busy one
+    // once its job ends; none is stopped with a job, and jobs keep queueing.
+    void restart_executors();
+    // Replaces the executors marked by restart_executors that are idle now.
+    void restart_idle_marked();
+    // Closes the scheduler's own timers at the very end.
+    void close_handles();
+
+    struct Counts {
+        int idle = 0, busy = 0, starting = 0, restarting = 0;
+        size_t queued = 0;
+    };
+    Counts counts() const;
+    std::vector<pid_t> executor_pids() const;  // of the executors alive
+
+    // From executor slots. A frame the slot's state does not allow is a
+    // protocol violation: the answer names it (nullptr: the frame was fine).
+    const char *slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
+    void slot_lost(ExecutorSlot &s);
+    void slot_stopped(ExecutorSlot &s);
+
+private:
+    void pump();
+    void dispatch(ExecutorSlot &s, Job *job);
+    void finish(Job *job, const JobResult &r);
+    void sweep_queue();
+    const char *job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
+
+    App &app_;
+    std::vector<std::unique_ptr<ExecutorSlot>> slots_;
+    std::deque<Job *> queue_;
+    std::vector<ExecutorSlot *> restart_marked_;
+    uv_timer_t sweep_timer_;
+    uint64_t next_job_id_ = 1;
+    std::unique_ptr<TokenRefreshGate> refresh_gate_;
+};
