@@ -211,9 +211,10 @@ function pidsWithArg(needle) {
     .filter((pid) => pid !== process.pid && cmdline(pid).includes(needle));
 }
 
-function post(p, route, body, headers = {}) {
+function post(p, route, body, headers = {}, signal = undefined) {
   return fetch(`${p.url}${route}`, {
     method: 'POST',
+    signal,
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
