@@ -13,7 +13,8 @@
 // (400 invalid_json_schema, strict_schema_rules.js) before any script runs;
 // such requests are counted in `refusedSchemas`.
 //
-// Each answer with deltas is recorded in `drips` as { sent, of, lastSentAt }:
+// Each answer with deltas is recorded in `drips` as { sent, of, firstSentAt,
+// lastSentAt } (performance.now() of this process):
 // how many deltas have been written so far, so a test can tell by order,
 // not by timing, whether its client saw content before the model finished.
 //
@@ -44,13 +45,14 @@ async function answer(res, b, drips) {
   }
   sse(res, 'response.output_item.added', { output_index: 0, item: { ...item, content: [] } });
   const deltas = b.deltas || [];
-  const drip = deltas.length ? { sent: 0, of: deltas.length, lastSentAt: null } : null;
+  const drip = deltas.length ? { sent: 0, of: deltas.length, firstSentAt: null, lastSentAt: null } : null;
   if (drip) drips.push(drip);
   for (const d of deltas) {
     if (b.pauseMs && drip.sent > 0) await sleep(b.pauseMs);
     if (res.destroyed) return;  // the client (codex) left mid-drip
     sse(res, 'response.output_text.delta', { delta: d, item_id: 'msg_mock', output_index: 0, content_index: 0 });
     drip.sent++;
+    if (drip.sent === 1) drip.firstSentAt = performance.now();
     if (drip.sent === drip.of) drip.lastSentAt = performance.now();
   }
   sse(res, 'response.output_item.done', {
