@@ -35,6 +35,9 @@ const IntSetting kIntSettings[] = {
     {"CODEX_PROXY_RLIMIT_NOFILE", &Config::rlimit_nofile, 64, 1u << 20},
     {"CODEX_PROXY_RLIMIT_FSIZE_MB", &Config::rlimit_fsize_mb, 1, 1u << 20},
     {"CODEX_PROXY_RLIMIT_CPU_SECONDS", &Config::rlimit_cpu_seconds, 1, 7 * 86400},
+    {"CODEX_PROXY_APP_SERVER_MAX_TURNS", &Config::app_server_max_turns, 1, 1000000},
+    {"CODEX_PROXY_APP_SERVER_MAX_RSS_MB", &Config::app_server_max_rss_mb, 64, 1u << 20},
+    {"CODEX_PROXY_APP_SERVER_MAX_IDLE_MS", &Config::app_server_max_idle_ms, 1000, kDay},
     {"CODEX_PROXY_RESPONSES_MAX_MB", &Config::responses_max_mb, 0, 1u << 20},
     {"CODEX_PROXY_RESPONSES_MAX_AGE_HOURS", &Config::responses_max_age_hours, 0, 10u * 365 * 24},
 };
@@ -62,6 +65,7 @@ const StrSetting kStrSettings[] = {
     {"CODEX_PROXY_MODELS", &Config::models, true},
     {"CODEX_PROXY_MODEL_MAP", &Config::model_map, true},
     {"CODEX_PROXY_UNKNOWN_MODEL", &Config::unknown_model, false},
+    {"CODEX_PROXY_BACKEND", &Config::backend, false},
 };
 
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint32_t &out) {
@@ -144,6 +148,10 @@ bool is_group(const std::string &g) {
 bool validate(const Config &cfg, std::string &error) {
     if (!cfg.listen.empty() && (cfg.listen.rfind("unix:/", 0) != 0 || cfg.listen.size() > 100)) {
         error = "CODEX_PROXY_LISTEN: expected unix:/absolute/path (at most 100 characters)";
+        return false;
+    }
+    if (cfg.backend != "exec" && cfg.backend != "app-server") {
+        error = "CODEX_PROXY_BACKEND: expected exec or app-server, got '" + cfg.backend + "'";
         return false;
     }
     if (!is_ip_literal(cfg.host)) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/executor_setup.h"
+
 struct Config {
     std::string host = "127.0.0.1";
     uint32_t port = 4017;  // 0 binds an ephemeral port (tests use it)
@@ -44,10 +46,16 @@ struct Config {
     uint32_t shutdown_grace_ms = 30000;
     uint32_t sse_keepalive_ms = 15000;
     // What executors, and codex below them, may use.
-    uint32_t rlimit_nofile = 4096;
-    uint32_t rlimit_fsize_mb = 1024;
-    uint32_t rlimit_cpu_seconds = 900;
+    uint32_t rlimit_nofile = executor_defaults::kRlimitNofile;
+    uint32_t rlimit_fsize_mb = executor_defaults::kRlimitFsizeMb;
+    uint32_t rlimit_cpu_seconds = executor_defaults::kRlimitCpuSeconds;
     bool landlock = true;
+    // Which backend executors run (executor/backend.h), and when a
+    // long-lived app-server is replaced.
+    std::string backend = "exec";  // CODEX_PROXY_BACKEND: exec or app-server
+    uint32_t app_server_max_turns = executor_defaults::kAppServerMaxTurns;
+    uint32_t app_server_max_rss_mb = executor_defaults::kAppServerMaxRssMb;
+    uint32_t app_server_max_idle_ms = executor_defaults::kAppServerMaxIdleMs;
     // Stored responses (previous_response_id, item_reference).
     uint32_t responses_max_mb = 256;
     uint32_t responses_max_age_hours = 720;

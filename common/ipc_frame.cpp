@@ -5,7 +5,21 @@
 namespace ipc {
 
 bool msg_type_known(uint8_t t) {
-    return t >= static_cast<uint8_t>(MsgType::Ready) && t <= static_cast<uint8_t>(MsgType::Done);
+    return t >= static_cast<uint8_t>(MsgType::Ready) && t <= static_cast<uint8_t>(MsgType::Setup);
+}
+
+const char *msg_type_name(MsgType t) {
+    switch (t) {
+    case MsgType::Ready: return "ready";
+    case MsgType::Job: return "job";
+    case MsgType::Cancel: return "cancel";
+    case MsgType::TextDelta: return "text_delta";
+    case MsgType::MessageEnd: return "message_end";
+    case MsgType::Usage: return "usage";
+    case MsgType::Done: return "done";
+    case MsgType::Setup: return "setup";
+    }
+    return "unknown";
 }
 
 static void put_le(std::string &out, uint64_t v, int bytes) {

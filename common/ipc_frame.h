@@ -14,7 +14,7 @@
 
 namespace ipc {
 
-constexpr uint8_t kProtocolVersion = 3;
+constexpr uint8_t kProtocolVersion = 4;
 constexpr size_t kHeaderSize = 16;
 // A prompt is at most ~4 MiB of UTF-8 (1 Mi characters); leave room for it.
 constexpr uint32_t kMaxPayload = 8u * 1024 * 1024;
@@ -23,12 +23,15 @@ enum class MsgType : uint8_t {
     Ready = 1,      // executor -> supervisor: up and idle
     Job = 2,        // supervisor -> executor: run this prompt
     Cancel = 3,     // supervisor -> executor: stop the job now
-    TextDelta = 4,  // executor -> supervisor: more assistant text
-    Message = 5,    // executor -> supervisor: one finished assistant message
+    TextDelta = 4,  // executor -> supervisor: more of the current assistant message
+    MessageEnd = 5, // executor -> supervisor: the rest of the current message, which ends here
     Usage = 6,      // executor -> supervisor: token counts of the turn
     Done = 7,       // executor -> supervisor: the job is over, executor idle
+    Setup = 8,      // supervisor -> executor: its ExecutorSetup, the first frame
 };
 bool msg_type_known(uint8_t t);
+// For every log line about a frame: "ready", "text_delta", ...
+const char *msg_type_name(MsgType t);
 
 struct FrameHeader {
     uint32_t length = 0;

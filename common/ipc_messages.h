@@ -2,9 +2,11 @@
 //
 // Like OpenSMTPD's mproc: a builder per message, and a reader per message
 // that fails on a short payload, an oversized string, or leftover bytes.
-// The executor -> supervisor events are backend-neutral (text, a finished
-// message, usage, an outcome) so that a backend other than `codex exec` can
-// produce them without the supervisor noticing.
+// The executor -> supervisor events are backend-neutral so that a backend
+// other than `codex exec` can produce them without the supervisor noticing.
+// Their order per job is the text contract (executor/backend.h):
+// (TextDelta* MessageEnd)* Usage? Done; the supervisor enforces it
+// (supervisor/jobs/executor_protocol.h).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -34,7 +36,7 @@ struct JobMsg {
     std::vector<ImageFile> images;
 };
 
-struct TextMsg {  // TextDelta and Message share this shape
+struct TextMsg {  // TextDelta and MessageEnd share this shape
     std::string text;
 };
 

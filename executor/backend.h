@@ -1,14 +1,27 @@
 // The seam between the executor and whatever produces model answers.
 //
-// A backend turns one job into backend-neutral events (text deltas,
-// finished messages, usage) and an outcome. Today the only backend runs
-// `codex exec` once per job; a long-lived `codex app-server` backend is meant
-// to slot in here without the supervisor or the IPC message set changing.
+// A backend turns one job into backend-neutral events (text, the end of a
+// message, usage) and an outcome. It is chosen by name (make_backend) and
+// has a lifecycle, so it may keep long-lived children (a `codex app-server`)
+// across jobs: the job loop (job_loop.h) starts it before Ready, asks its
+// health between jobs, replaces it (stop, start) when it asks to be, and
+// stops it on exit.
+//
+// What a backend still gets from the supervisor, and what a second one
+// must accept or change there: the job's prompt is one text rendered for
+// codex (supervisor/prompt.cpp: the transcript, tool and schema
+// instructions, images referred to as codex's `[Image #N]` labels, in the
+// order of JobMsg::images); its size is checked against codex's input
+// limit by the supervisor; the answer is checked by the supervisor
+// (answer_parse) from the job's message text. A backend that speaks to
+// codex (exec, app-server) needs no supervisor change; one that speaks to
+// something else must take that prompt as it is.
 #pragma once
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/executor_setup.h"
 #include "common/ipc_messages.h"
 
 // What a backend may do while it runs a job.
@@ -19,24 +32,48 @@ public:
     virtual int control_fd() const = 0;
     // True when the job must stop now: cancelled, or the supervisor is gone.
     virtual bool control_ready() = 0;
-    virtual void text_delta(std::string_view text) = 0;
-    virtual void message(std::string_view text) = 0;
+    // The text contract, per message: text_delta()* then message_end(rest).
+    // The message's text is its deltas followed by `rest` (the whole message
+    // when nothing was streamed). Then usage() at most once, after every
+    // message. The job loop sends Done after run() returns, closing a
+    // message left open (a cancelled stream) with an empty rest. Calls out
+    // of this order are dropped and logged here; the supervisor treats any
+    // other order on the wire as a protocol error.
+    virtual void text_delta(std::string_view piece) = 0;
+    virtual void message_end(std::string_view rest) = 0;
     virtual void usage(const ipc::UsageMsg &u) = 0;
 };
 
-struct BackendOptions {
-    std::string codex_bin;
-    std::string model_catalog;  // codex's model_catalog_json; empty: codex's own
-    uint32_t kill_grace_ms = 50;
-    uint64_t cpu_seconds = 900;  // RLIMIT_CPU of each codex run: a backstop
+struct BackendHealth {
+    enum class State { Ok, Recycle, Failed } state = State::Ok;
+    std::string reason;  // for the log
 };
 
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual const char *name() const = 0;
-    // Runs one job in job_dir, a fresh private directory, to its end.
+    virtual const char *name() const = 0;  // "codex-exec", "codex-app-server": Ready carries it
+    // Before the executor reports Ready: start and initialise long-lived
+    // children. false: error set (the executor exits 1; the supervisor
+    // restarts it with its backoff).
+    virtual bool start(std::string &error) = 0;
+    // One job in job_dir (fresh, private). Ends every process the JOB
+    // started before returning; long-lived children the backend owns survive.
     virtual ipc::DoneMsg run(const ipc::JobMsg &job, const std::string &job_dir, JobChannel &ch) = 0;
+    // Between jobs: after each job, and every idle_check_ms() while idle.
+    // Recycle or Failed: the job loop calls stop() then start().
+    virtual BackendHealth health() = 0;
+    virtual int idle_check_ms() const { return -1; }  // -1: only after jobs
+    // Ends every process the backend started, whole process trees, bounded
+    // in time. Idempotent.
+    virtual void stop() = 0;
 };
 
-std::unique_ptr<Backend> make_codex_exec_backend(const BackendOptions &opts);
+// "exec" or "app-server" (ExecutorSetup::backend). nullptr: error set.
+std::unique_ptr<Backend> make_backend(std::string_view name, const ExecutorSetup &setup, std::string &error);
+
+// The registered backends (executor/make_backend.cpp calls them).
+std::unique_ptr<Backend> make_codex_exec_backend(const ExecutorSetup &setup);
+// Defined in executor/codex_app_server_backend.cpp, which the app-server
+// backend replaces; until then it refuses with a clear error.
+std::unique_ptr<Backend> make_codex_app_server_backend(const ExecutorSetup &setup, std::string &error);

@@ -3,7 +3,9 @@
 // In the spirit of Postfix's pipe_command(): the command runs in its own
 // session with the environment the executor was given (already an
 // allow-list), its prompt on stdin, and a kill of the whole process tree on
-// timeout or cancel.
+// timeout or cancel. It owns no process between jobs, so every descendant
+// of the executor when a job ends is that job's, and is ended then (a
+// daemonised grandchild included: the executor is their subreaper).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,6 +36,9 @@ namespace {
 constexpr size_t kStderrTail = 2048;
 constexpr size_t kMaxLine = 16u << 20;  // one JSONL event; an answer can be large
 constexpr int kDrainAfterExitMs = 500;
+// Reaping after the kill: bounded so that a process stuck in uninterruptible
+// I/O delays the answer at most this long (it is reaped at a later job).
+constexpr uint32_t kReapWaitMs = 2000;
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
 int pidfd_for(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
@@ -59,7 +64,7 @@ std::string toml_string(const std::string &s) {
     return out + "\"";
 }
 
-std::vector<std::string> codex_argv(const BackendOptions &o, const ipc::JobMsg &job, const std::string &dir,
+std::vector<std::string> codex_argv(const ExecutorSetup &o, const ipc::JobMsg &job, const std::string &dir,
                                     const JobFiles &files) {
     std::vector<std::string> a = {o.codex_bin, "exec", "--json", "--skip-git-repo-check", "--ephemeral",
                                   "--sandbox", "read-only", "-C", dir,
@@ -122,12 +127,16 @@ struct Pipes {
 
 class CodexExecBackend final : public Backend {
 public:
-    explicit CodexExecBackend(const BackendOptions &o) : opts_(o) {}
+    explicit CodexExecBackend(const ExecutorSetup &s) : setup_(s) {}
     const char *name() const override { return "codex-exec"; }
+    bool start(std::string &) override { return true; }
     ipc::DoneMsg run(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) override;
+    BackendHealth health() override { return {}; }
+    void stop() override {}
 
 private:
-    BackendOptions opts_;
+    ipc::DoneMsg run_codex(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch);
+    ExecutorSetup setup_;
 };
 
 // One run of codex: its pipes, what it said, and how it ended.
@@ -169,7 +178,7 @@ void Run::feed_prompt() {
 void Run::handle_line(std::string_view l) {
     CodexEvent ev = codex_event_parse(l);
     switch (ev.kind) {
-    case CodexEventKind::AgentMessage: ch.message(utf8_repair(ev.text)); break;
+    case CodexEventKind::AgentMessage: ch.message_end(utf8_repair(ev.text)); break;
     case CodexEventKind::TurnCompleted:
         turn_completed = true;
         ch.usage(ev.usage);
@@ -316,6 +325,15 @@ ipc::DoneMsg classify(Run &r) {
 }
 
 ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) {
+    ipc::DoneMsg done = run_codex(job, dir, ch);
+    // Whatever the job left running (a daemonised helper, a stuck
+    // grandchild), whichever way it ended.
+    if (!process_tree_terminate(setup_.kill_grace_ms, kReapWaitMs))
+        LogLine("executor", "error", "job processes not yet reaped; going on").kv("waited_ms", kReapWaitMs).emit();
+    return done;
+}
+
+ipc::DoneMsg CodexExecBackend::run_codex(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) {
     uint64_t start = monotonic_ms();
     uint64_t deadline = start + job.timeout_ms;
     Run r(ch);
@@ -324,7 +342,7 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     std::string error;
     JobFiles files;
     if (!job_files_write(job, dir, files, error) ||
-        !spawn(r, codex_argv(opts_, job, dir, files), dir, opts_.cpu_seconds, error)) {
+        !spawn(r, codex_argv(setup_, job, dir, files), dir, setup_.rlimit_cpu_seconds, error)) {
         done.outcome = ipc::Outcome::SpawnFailed;
         done.detail = error;
         return done;
@@ -344,9 +362,6 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
     }
     bool timed_out = !stop && !r.exited;
     if (stop || timed_out) {
-        // Signalled now; reaped by the job loop once Done is sent, so the
-        // answer never waits on the kernel tearing the processes down.
-        process_tree_signal(opts_.kill_grace_ms);
         done.outcome = stop ? ipc::Outcome::Cancelled : ipc::Outcome::Timeout;
         done.exit_status = -1;
     } else {
@@ -358,6 +373,6 @@ ipc::DoneMsg CodexExecBackend::run(const ipc::JobMsg &job, const std::string &di
 
 }  // namespace
 
-std::unique_ptr<Backend> make_codex_exec_backend(const BackendOptions &opts) {
-    return std::make_unique<CodexExecBackend>(opts);
+std::unique_ptr<Backend> make_codex_exec_backend(const ExecutorSetup &setup) {
+    return std::make_unique<CodexExecBackend>(setup);
 }

@@ -25,16 +25,21 @@ void close_other_fds(int keep_fd) {
 
 }  // namespace
 
-bool executor_harden(pid_t supervisor_pid, int keep_fd, const ResourceLimits &limits, std::string &error) {
+bool executor_refuse_root(std::string &error) {
     // The supervisor starts executors as its run user; root here means a
     // broken setup, and codex must not run with root's powers.
     if (getuid() == 0 || geteuid() == 0 || getgid() == 0 || getegid() == 0) {
         errno = EPERM;
         return fail(error, "refusing to run as root or group 0");
     }
+    return true;
+}
+
+bool executor_harden(const ExecutorSetup &setup, std::string &error) {
+    if (!executor_refuse_root(error)) return false;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return fail(error, "PR_SET_PDEATHSIG");
     // The supervisor may have died before PDEATHSIG was armed.
-    if (supervisor_pid > 0 && getppid() != supervisor_pid) {
+    if (getppid() != static_cast<pid_t>(setup.supervisor_pid)) {
         errno = ESRCH;
         return fail(error, "supervisor gone");
     }
@@ -44,13 +49,13 @@ bool executor_harden(pid_t supervisor_pid, int keep_fd, const ResourceLimits &li
     // (counted per uid across every job) nor RLIMIT_AS (Rust and V8 reserve
     // large address ranges they never touch).
     struct rlimit no_core = {0, 0};
-    struct rlimit nofile = {limits.nofile, limits.nofile};
-    struct rlimit fsize = {limits.fsize, limits.fsize};
+    struct rlimit nofile = {setup.rlimit_nofile, setup.rlimit_nofile};
+    struct rlimit fsize = {setup.rlimit_fsize, setup.rlimit_fsize};
     if (setrlimit(RLIMIT_CORE, &no_core) != 0) return fail(error, "RLIMIT_CORE");
     if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) return fail(error, "RLIMIT_NOFILE");
     if (setrlimit(RLIMIT_FSIZE, &fsize) != 0) return fail(error, "RLIMIT_FSIZE");
     umask(077);
-    close_other_fds(keep_fd);
+    close_other_fds(kExecutorChannelFd);
     // A dead peer must be an error return from write, not a signal.
     signal(SIGPIPE, SIG_IGN);
     return true;

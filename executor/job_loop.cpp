@@ -1,25 +1,31 @@
 #include "executor/job_loop.h"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <unistd.h>
 
 #include "common/ipc_messages.h"
 #include "common/log.h"
 #include "executor/job_dir.h"
-#include "executor/process_tree.h"
 
 namespace {
+
+// A text longer than this goes out in several frames (kMaxPayload bounds one).
+constexpr size_t kTextPiece = 1u << 20;
 
 class IpcJobChannel final : public JobChannel {
 public:
     IpcJobChannel(ControlChannel &ctl, uint64_t job_id) : ctl_(ctl), job_id_(job_id) {}
     int control_fd() const override { return ctl_.fd(); }
     bool control_ready() override;
-    void text_delta(std::string_view t) override { send(ipc::MsgType::TextDelta, ipc::encode(ipc::TextMsg{std::string(t)})); }
-    void message(std::string_view t) override;
-    void usage(const ipc::UsageMsg &u) override { send(ipc::MsgType::Usage, ipc::encode(u)); }
+    void text_delta(std::string_view t) override;
+    void message_end(std::string_view rest) override;
+    void usage(const ipc::UsageMsg &u) override;
+    // Before Done: a message the backend left open ends here.
+    void close_message() {
+        if (in_message_) message_end({});
+    }
     bool supervisor_gone() const { return gone_; }
     bool protocol_error() const { return protocol_error_; }
 
@@ -27,25 +33,47 @@ private:
     void send(ipc::MsgType t, const std::string &payload) {
         if (!gone_ && !ctl_.send(t, job_id_, payload)) gone_ = true;
     }
+    void send_text(ipc::MsgType last, std::string_view t);
+    bool out_of_order(const char *call) {
+        if (!usage_sent_) return false;
+        LogLine("executor", "error", "backend broke the text contract; dropped").kv("call", call).emit();
+        return true;
+    }
     ControlChannel &ctl_;
     uint64_t job_id_;
     bool gone_ = false, cancelled_ = false, protocol_error_ = false;
+    bool in_message_ = false, usage_sent_ = false;
 };
 
-// A message too large for one frame goes as deltas, cut between UTF-8
-// characters so that each is valid text on its own, then an empty Message
-// to close it (the supervisor keeps the deltas' text).
-void IpcJobChannel::message(std::string_view t) {
-    constexpr size_t kPiece = 1u << 20;
-    if (t.size() > kPiece) {
-        while (!t.empty()) {
-            size_t cut = std::min(t.size(), kPiece);
-            while (cut < t.size() && cut > kPiece / 2 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80) cut--;
-            text_delta(t.substr(0, cut));
-            t.remove_prefix(cut);
-        }
+// Cut between UTF-8 characters, so that each piece is valid text on its own;
+// all pieces but the last go as deltas.
+void IpcJobChannel::send_text(ipc::MsgType last, std::string_view t) {
+    while (t.size() > kTextPiece) {
+        size_t cut = kTextPiece;
+        while (cut > kTextPiece / 2 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80) cut--;
+        send(ipc::MsgType::TextDelta, ipc::encode(ipc::TextMsg{std::string(t.substr(0, cut))}));
+        t.remove_prefix(cut);
     }
-    send(ipc::MsgType::Message, ipc::encode(ipc::TextMsg{std::string(t)}));
+    send(last, ipc::encode(ipc::TextMsg{std::string(t)}));
+}
+
+void IpcJobChannel::text_delta(std::string_view t) {
+    if (out_of_order("text_delta")) return;
+    in_message_ = true;
+    send_text(ipc::MsgType::TextDelta, t);
+}
+
+void IpcJobChannel::message_end(std::string_view rest) {
+    if (out_of_order("message_end")) return;
+    in_message_ = false;
+    send_text(ipc::MsgType::MessageEnd, rest);
+}
+
+void IpcJobChannel::usage(const ipc::UsageMsg &u) {
+    if (out_of_order("usage")) return;
+    close_message();
+    usage_sent_ = true;
+    send(ipc::MsgType::Usage, ipc::encode(u));
 }
 
 bool IpcJobChannel::control_ready() {
@@ -56,6 +84,9 @@ bool IpcJobChannel::control_ready() {
     while ((st = ctl_.next(h, payload)) == ipc::FrameStatus::Complete) {
         // Only a Cancel may arrive mid-job; a Cancel for an older job is stale.
         if (h.type != ipc::MsgType::Cancel || !ipc::decode_empty(payload)) {
+            LogLine("executor", "error", "supervisor sent a frame a running job does not take")
+                .kv("frame", ipc::msg_type_name(h.type))
+                .emit();
             protocol_error_ = gone_ = true;
         } else if (h.job_id == job_id_) {
             cancelled_ = true;
@@ -70,6 +101,7 @@ bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, 
              const std::string &payload, int &exit_code) {
     ipc::JobMsg job;
     if (!ipc::decode(payload, job)) {
+        LogLine("executor", "error", "bad job payload").kv("job", job_id).emit();
         exit_code = 2;
         return false;
     }
@@ -82,38 +114,85 @@ bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, 
     } else {
         done = backend.run(job, dir, ch);
     }
-    // Whatever the job left running (a daemonised helper, a stuck
-    // grandchild) is signalled before the job is reported done, and reaped
-    // with the job directory after, before the next job is read.
-    process_tree_signal(opts.kill_grace_ms);
+    ch.close_message();
     bool go_on = !ch.protocol_error() && !ch.supervisor_gone() &&
                  ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done));
-    process_tree_terminate(opts.kill_grace_ms);
-    if (!job_dir_remove(dir))
+    if (!dir.empty() && !job_dir_remove(dir))
         LogLine("executor", "error", "job directory not removed").kv("job", job_id).emit();
     exit_code = ch.protocol_error() ? 2 : 0;
     return go_on;
 }
 
+// Replaces a backend that asks for it. false: it would not start again.
+bool keep_healthy(Backend &backend, const JobLoopOptions &opts) {
+    BackendHealth h = backend.health();
+    if (h.state == BackendHealth::State::Ok) return true;
+    LogLine("executor", h.state == BackendHealth::State::Failed ? "warn" : "info", "restarting the backend")
+        .kv("backend", backend.name())
+        .kv("reason", h.reason)
+        .emit();
+    uint32_t backoff = opts.first_backoff_ms;
+    for (int attempt = 1;; attempt++) {
+        backend.stop();
+        std::string error;
+        if (backend.start(error)) return true;
+        LogLine("executor", "error", "backend did not start").kv("attempt", attempt).kv("error", error).emit();
+        if (attempt >= opts.restart_attempts) return false;
+        usleep(backoff * 1000);
+        backoff = std::min(backoff * 2, opts.max_backoff_ms);
+    }
+}
+
+// Waits for frames, or for the backend's next idle check. Returns -1 to go
+// on, else the exit code.
+int wait_for_frames(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, bool &closed) {
+    struct pollfd p = {ctl.fd(), POLLIN, 0};
+    int r = poll(&p, 1, backend.idle_check_ms());
+    if (r == 0) return keep_healthy(backend, opts) ? -1 : 1;
+    if (r > 0 && !ctl.read_available()) closed = true;
+    return -1;
+}
+
+int serve(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts) {
+    std::string error;
+    if (!backend.start(error)) {
+        LogLine("executor", "error", "backend did not start").kv("backend", backend.name()).kv("error", error).emit();
+        return 1;
+    }
+    ipc::ReadyMsg ready{static_cast<uint32_t>(getpid()), backend.name()};
+    if (!ctl.send(ipc::MsgType::Ready, 0, ipc::encode(ready))) return 0;
+    bool closed = false;
+    for (;;) {
+        ipc::FrameHeader h;
+        std::string payload;
+        ipc::FrameStatus st = ctl.next(h, payload);
+        if (st == ipc::FrameStatus::Corrupt) {
+            LogLine("executor", "error", "malformed frame from the supervisor").emit();
+            return 2;
+        }
+        if (st == ipc::FrameStatus::NeedMore) {
+            if (closed) return 0;
+            int code = wait_for_frames(ctl, backend, opts, closed);
+            if (code >= 0) return code;
+            continue;
+        }
+        if (h.type == ipc::MsgType::Cancel && ipc::decode_empty(payload)) continue;  // the job already ended
+        if (h.type != ipc::MsgType::Job) {
+            LogLine("executor", "error", "unexpected frame from the supervisor")
+                .kv("frame", ipc::msg_type_name(h.type))
+                .emit();
+            return 2;
+        }
+        int code = 0;
+        if (!run_job(ctl, backend, opts, h.job_id, payload, code)) return code;
+        if (!keep_healthy(backend, opts)) return 1;
+    }
+}
+
 }  // namespace
 
 int job_loop_run(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts) {
-    ipc::ReadyMsg ready{static_cast<uint32_t>(getpid()), backend.name()};
-    if (!ctl.send(ipc::MsgType::Ready, 0, ipc::encode(ready))) return 0;
-    for (;;) {
-        struct pollfd p = {ctl.fd(), POLLIN, 0};
-        if (poll(&p, 1, -1) < 0) continue;
-        bool open = ctl.read_available();
-        ipc::FrameHeader h;
-        std::string payload;
-        ipc::FrameStatus st;
-        while ((st = ctl.next(h, payload)) == ipc::FrameStatus::Complete) {
-            if (h.type == ipc::MsgType::Cancel) continue;  // the job already ended
-            if (h.type != ipc::MsgType::Job) return 2;
-            int code = 0;
-            if (!run_job(ctl, backend, opts, h.job_id, payload, code)) return code;
-        }
-        if (st == ipc::FrameStatus::Corrupt) return 2;
-        if (!open) return 0;
-    }
+    int code = serve(ctl, backend, opts);
+    backend.stop();
+    return code;
 }

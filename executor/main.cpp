@@ -1,95 +1,111 @@
 // codex-proxy-executor: runs jobs for codex-proxyd, one at a time.
 //
-// Started only by the supervisor, with its end of a Unix socket as fd 3 and
-// an environment that is already an allow-list.
+// Started only by the supervisor, with its end of a Unix socket as fd
+// kExecutorChannelFd, an environment that is already an allow-list, and
+// everything else in the first frame on that socket (common/executor_setup.h).
+#include <poll.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "common/executor_setup.h"
+#include "common/landlock.h"
 #include "common/log.h"
+#include "common/monotonic.h"
 #include "executor/backend.h"
 #include "executor/hardening.h"
 #include "executor/job_dir.h"
 #include "executor/job_loop.h"
-#include "common/landlock.h"
+#include "executor/process_tree.h"
 
 namespace {
 
-struct Args {
-    int ipc_fd = 3;
-    long supervisor_pid = 0;
-    std::string codex_bin = "codex";
-    std::string workdir = "/tmp/codex-work";
-    std::string model_catalog;
-    ResourceLimits limits;
-    bool landlock = true;
-};
+// The supervisor sends the setup as soon as it has started us.
+constexpr int kSetupWaitMs = 10000;
+// At exit, whatever is left is reaped for at most this long.
+constexpr uint32_t kExitReapMs = 30000;
 
 void usage(FILE *f) {
-    fputs("usage: codex-proxy-executor [--ipc-fd N] [--supervisor-pid PID]\n"
-          "                            [--codex-bin PATH] [--workdir DIR] [--landlock 0|1]\n"
-          "                            [--model-catalog FILE]\n"
-          "                            [--rlimit-nofile N] [--rlimit-fsize BYTES] [--rlimit-cpu SECONDS]\n"
-          "Runs codex jobs for codex-proxyd over the Unix socket on fd N (default 3).\n"
-          "It is started by codex-proxyd and is not meant to be run by hand.\n",
+    fputs("usage: codex-proxy-executor [--version | --help]\n"
+          "Runs codex jobs for codex-proxyd over the Unix socket on fd 3, which also\n"
+          "carries its settings. It is started by codex-proxyd and is not meant to be run by hand.\n",
           f);
 }
 
-// Returns -1 to go on, else an exit code.
-int parse_args(int argc, char **argv, Args &a) {
-    for (int i = 1; i < argc; i++) {
-        std::string k = argv[i];
-        if (k == "--version") return printf("codex-proxy-executor %s\n", CODEX_PROXY_VERSION), 0;
-        if (k == "--help") return usage(stdout), 0;
-        if (i + 1 >= argc) return usage(stderr), 64;
-        const char *v = argv[++i];
-        if (k == "--ipc-fd") a.ipc_fd = atoi(v);
-        else if (k == "--supervisor-pid") a.supervisor_pid = atol(v);
-        else if (k == "--codex-bin") a.codex_bin = v;
-        else if (k == "--workdir") a.workdir = v;
-        else if (k == "--model-catalog") a.model_catalog = v;
-        else if (k == "--rlimit-nofile") a.limits.nofile = strtoull(v, nullptr, 10);
-        else if (k == "--rlimit-fsize") a.limits.fsize = strtoull(v, nullptr, 10);
-        else if (k == "--rlimit-cpu") a.limits.cpu_seconds = strtoull(v, nullptr, 10);
-        else if (k == "--landlock") a.landlock = strcmp(v, "0") != 0;
-        else return usage(stderr), 64;
+// The first frame must be the setup.
+bool receive_setup(ControlChannel &ctl, ExecutorSetup &setup, std::string &error) {
+    uint64_t give_up = monotonic_ms() + kSetupWaitMs;
+    for (;;) {
+        ipc::FrameHeader h;
+        std::string payload;
+        ipc::FrameStatus st = ctl.next(h, payload);
+        if (st == ipc::FrameStatus::Complete) {
+            if (h.type != ipc::MsgType::Setup || h.job_id != 0) {
+                error = std::string("expected a setup frame, got ") + ipc::msg_type_name(h.type);
+                return false;
+            }
+            return executor_setup_decode(payload, setup, error);
+        }
+        uint64_t now = monotonic_ms();
+        if (st == ipc::FrameStatus::Corrupt || now >= give_up) {
+            error = st == ipc::FrameStatus::Corrupt ? "malformed setup frame" : "no setup from the supervisor";
+            return false;
+        }
+        struct pollfd p = {ctl.fd(), POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>(give_up - now)) > 0 && !ctl.read_available()) {
+            error = "the supervisor closed the channel before the setup";
+            return false;
+        }
     }
-    return a.ipc_fd >= 3 ? -1 : (usage(stderr), 64);
+}
+
+// Codex runs with the setup's homes; nothing else in the environment names them.
+bool set_codex_homes(const ExecutorSetup &s, std::string &error) {
+    if (setenv("CODEX_HOME", s.codex_home.c_str(), 1) != 0 ||
+        setenv("CODEX_SQLITE_HOME", s.sqlite_home.c_str(), 1) != 0) {
+        error = "cannot set CODEX_HOME";
+        return false;
+    }
+    return true;
 }
 
 // Codex may write only to this executor's job directories, its Codex home
 // (refreshed tokens, skills), its SQLite directory, and /dev (/dev/null).
-bool confine_writes(const Args &a, std::string &error) {
-    if (!a.landlock) return true;
-    const char *home = getenv("CODEX_HOME");
-    const char *user_home = getenv("HOME");
-    std::string codex_home = home && *home ? home : std::string(user_home ? user_home : "") + "/.codex";
-    const char *sqlite_home = getenv("CODEX_SQLITE_HOME");
-    std::vector<std::string> writable = {a.workdir, codex_home, "/dev"};
-    if (sqlite_home && *sqlite_home) writable.push_back(sqlite_home);
+bool confine_writes(const ExecutorSetup &s, std::string &error) {
+    if (!s.landlock) return true;
+    std::vector<std::string> writable = {s.workdir, s.codex_home, s.sqlite_home, "/dev"};
     return landlock_restrict_writes(writable, error) != LandlockResult::Failed;
+}
+
+int cannot_start(const std::string &error) {
+    LogLine("executor", "error", "cannot start").kv("error", error).emit();
+    return 1;
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
-    Args a;
-    int rc = parse_args(argc, argv, a);
-    if (rc >= 0) return rc;
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) return printf("codex-proxy-executor %s\n", CODEX_PROXY_VERSION), 0;
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) return usage(stdout), 0;
+    if (argc != 1) return usage(stderr), 64;
     std::string error;
-    if (!executor_harden(static_cast<pid_t>(a.supervisor_pid), a.ipc_fd, a.limits, error) ||
-        !job_dir_prepare_base(a.workdir, error) || !confine_writes(a, error)) {
-        LogLine("executor", "error", "cannot start").kv("error", error).emit();
-        return 1;
-    }
-    ControlChannel ctl(a.ipc_fd);
-    BackendOptions bo;
-    bo.codex_bin = a.codex_bin;
-    bo.model_catalog = a.model_catalog;
-    bo.cpu_seconds = a.limits.cpu_seconds;
-    auto backend = make_codex_exec_backend(bo);
+    if (!executor_refuse_root(error)) return cannot_start(error);
+    ControlChannel ctl(kExecutorChannelFd);
+    ExecutorSetup setup;
+    if (!receive_setup(ctl, setup, error)) return cannot_start("setup: " + error);
+    if (!executor_harden(setup, error) || !set_codex_homes(setup, error) ||
+        !job_dir_prepare_base(setup.workdir, error) || !confine_writes(setup, error))
+        return cannot_start(error);
+    auto backend = make_backend(setup.backend, setup, error);
+    if (!backend) return cannot_start(error);
     JobLoopOptions jo;
-    jo.workdir = a.workdir;
-    return job_loop_run(ctl, *backend, jo);
+    jo.workdir = setup.workdir;
+    int code = job_loop_run(ctl, *backend, jo);
+    // The executor's exit ends every process left below it, whatever started it.
+    if (!process_tree_terminate(setup.kill_grace_ms, kExitReapMs))
+        LogLine("executor", "error", "processes still not reaped at exit").kv("waited_ms", kExitReapMs).emit();
+    return code;
 }

@@ -1,6 +1,5 @@
 #include "executor/process_tree.h"
 
-#include "common/log.h"
 #include "common/monotonic.h"
 #include "common/proc_table.h"
 
@@ -15,7 +14,6 @@
 namespace {
 
 constexpr uint64_t kKillRoundsMs = 1000;
-constexpr uint32_t kReapWaitMs = 30000;
 
 void reap_all_nohang() {
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
@@ -87,8 +85,7 @@ bool process_tree_reap(uint32_t wait_ms) {
     }
 }
 
-void process_tree_terminate(uint32_t grace_ms) {
+bool process_tree_terminate(uint32_t grace_ms, uint32_t reap_wait_ms) {
     process_tree_signal(grace_ms);
-    if (!process_tree_reap(kReapWaitMs))
-        LogLine("executor", "error", "job processes still not reaped; going on").kv("waited_ms", kReapWaitMs).emit();
+    return process_tree_reap(reap_wait_ms);
 }

@@ -35,13 +35,14 @@ public:
         check_.cut();
     }
     void job_text_delta(std::string_view t) override;
-    void job_message(std::string_view t) override;
+    void job_message_end(std::string_view rest) override;
     void job_usage(const ipc::UsageMsg &u) override;
     void job_done(const JobResult &r) override;
 
 private:
     bool free_text() const { return plan_.shape == AnswerShape::FreeText; }
     void add_text(std::string_view t);
+    void begin_message();
     void first_output();
     void record(const JobResult &r);
     bool retry(const std::string &problem);
@@ -60,8 +61,8 @@ private:
     int attempts_ = 0;
     Job *job_ = nullptr;
     std::string text_;     // free text: every message; otherwise the last one
-    bool deltas_in_message_ = false;  // this message already went out as deltas
-    int messages_ = 0;
+    bool in_message_ = false;  // a message's deltas have come, not yet its end
+    int messages_ = 0;         // messages ended
     bool output_started_ = false;  // time to first token recorded
     ipc::UsageMsg usage_;  // summed over attempts
     OffLoopWork check_;    // the final answer's check, off the loop
@@ -91,7 +92,7 @@ Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
     attempts_++;
     text_.clear();
     messages_ = 0;
-    deltas_in_message_ = false;
+    in_message_ = false;
     Job *job = nullptr;
     Scheduler::Submit s = conn_->app().scheduler->submit(this, std::move(msg), &job);
     if (s == Scheduler::Submit::Accepted) job_ = job;
@@ -120,22 +121,24 @@ void CompletionExchange::first_output() {
     app.metrics.first_token(app.model_names, r.stats.model, static_cast<double>(uv_now(app.loop) - r.start_ms) / 1000.0);
 }
 
+// Free text is every message, separated; a checked answer is the last one.
+void CompletionExchange::begin_message() {
+    if (in_message_) return;
+    in_message_ = true;
+    if (messages_ == 0) return;
+    if (free_text()) add_text(kMessageSeparator);
+    else text_.clear();
+}
+
 void CompletionExchange::job_text_delta(std::string_view t) {
-    if (!deltas_in_message_ && messages_ > 0) {
-        if (free_text()) add_text(kMessageSeparator);
-        else text_.clear();
-    }
-    deltas_in_message_ = true;
+    begin_message();
     add_text(t);
 }
 
-void CompletionExchange::job_message(std::string_view t) {
-    if (!deltas_in_message_) {
-        if (messages_ > 0 && free_text()) add_text(kMessageSeparator);
-        if (!free_text()) text_.clear();
-        add_text(t);
-    }
-    deltas_in_message_ = false;
+void CompletionExchange::job_message_end(std::string_view rest) {
+    begin_message();
+    add_text(rest);
+    in_message_ = false;
     messages_++;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "common/executor_setup.h"
 #include "common/log.h"
 #include "supervisor/daemon/app.h"
 #include "supervisor/system/orphans.h"
@@ -23,19 +24,17 @@ constexpr uint64_t kHealthyLifeMs = 5000;
 
 // The executor's environment is an allow-list: nothing else the supervisor
 // was given (its API keys above all) reaches it or codex.
-std::vector<std::string> executor_env(const App &app, int index) {
+std::vector<std::string> executor_env(const App &app) {
     std::vector<std::string> names = {"PATH", "HOME", "LANG", "TZ"};
     names.insert(names.end(), app.cfg.pass_env.begin(), app.cfg.pass_env.end());
     std::vector<std::string> env;
     for (const auto &n : names) {
         if (n.rfind("CODEX_PROXY_", 0) == 0) continue;  // never the proxy's own settings
-        if (n == "CODEX_HOME" || n == "CODEX_SQLITE_HOME") continue;  // set below
+        if (n == "CODEX_HOME" || n == "CODEX_SQLITE_HOME") continue;  // the executor sets them from its setup
         // root's HOME is no place for the run user's files
         if (n == "HOME" && app.run_as.drop) env.push_back("HOME=" + app.run_as.home);
         else if (const char *v = getenv(n.c_str())) env.push_back(n + "=" + v);
     }
-    env.push_back("CODEX_HOME=" + app.private_home.dir);
-    env.push_back("CODEX_SQLITE_HOME=" + private_home_sqlite_dir(app.private_home, index));
     env.insert(env.end(), app.codex.env.begin(), app.codex.env.end());
     return env;
 }
@@ -86,6 +85,15 @@ void on_exit(uv_process_t *p, int64_t status, int term_signal) {
         uv_close(reinterpret_cast<uv_handle_t *>(&s.channel), on_handle_closed);
 }
 
+// nullptr when the frame is legal here and the scheduler took it.
+const char *judge_frame(ExecutorSlot &s, ipc::FrameStatus fs, const ipc::FrameHeader &h, const std::string &payload) {
+    if (fs == ipc::FrameStatus::Corrupt) return "malformed frame";
+    ExecutorPhase next;
+    if (!executor_protocol_step(executor_slot_phase(s), h.type, next)) return "frame not allowed in this phase";
+    if (s.state == ExecutorSlot::State::Busy && next != ExecutorPhase::Idle) s.job_phase = next;
+    return s.scheduler->slot_frame(s, h, payload);
+}
+
 void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     auto &s = *static_cast<ExecutorSlot *>(st->data);
     if (nread > 0) s.reader.feed(buf->base, static_cast<size_t>(nread));
@@ -98,14 +106,16 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     }
     ipc::FrameHeader h;
     std::string payload;
-    const char *violation = nullptr;
+    const char *violation = nullptr, *frame = "none";
+    ExecutorPhase phase = executor_slot_phase(s);
     // The first bad frame ends the reading: what follows it is not trusted,
     // and the job fails now rather than at the backstop.
     for (;;) {
         ipc::FrameStatus fs = s.reader.next(h, payload);
         if (fs == ipc::FrameStatus::NeedMore) return;
-        if (fs == ipc::FrameStatus::Corrupt) violation = "malformed frame";
-        else violation = s.scheduler->slot_frame(s, h, payload);
+        phase = executor_slot_phase(s);
+        frame = fs == ipc::FrameStatus::Corrupt ? "malformed" : ipc::msg_type_name(h.type);
+        violation = judge_frame(s, fs, h, payload);
         if (violation) break;
         // A frame may have closed the channel (an executor stopping).
         if (uv_is_closing(reinterpret_cast<uv_handle_t *>(st))) return;
@@ -113,50 +123,60 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     LogLine("supervisor", "error", "executor broke protocol; killing it")
         .kv("executor", s.index)
         .kv("pid", s.pid)
+        .kv("frame", frame)
+        .kv("phase", executor_phase_name(phase))
         .kv("violation", violation)
         .emit();
     uv_read_stop(st);
     executor_slot_kill(s);
 }
 
-std::vector<std::string> executor_args(const App &app, int index) {
+// Everything the executor is given but its environment; sent as its first frame.
+ExecutorSetup executor_setup(const App &app, int index) {
     const Config &c = app.cfg;
-    return {app.executor_path, "--ipc-fd", "3", "--supervisor-pid", std::to_string(getpid()),
-            "--codex-bin", app.codex.path,
-            "--workdir", work_directory_for_executor(c.workdir, index),
-            "--rlimit-nofile", std::to_string(c.rlimit_nofile),
-            "--rlimit-fsize", std::to_string(uint64_t{c.rlimit_fsize_mb} << 20),
-            "--rlimit-cpu", std::to_string(c.rlimit_cpu_seconds),
-            "--landlock", c.landlock ? "1" : "0",
-            "--model-catalog", app.model_catalog};
+    ExecutorSetup e;
+    e.supervisor_pid = static_cast<uint32_t>(getpid());
+    e.backend = c.backend;
+    e.codex_bin = app.codex.path;
+    e.workdir = work_directory_for_executor(c.workdir, index);
+    e.model_catalog = app.model_catalog;
+    e.codex_home = app.private_home.dir;
+    e.sqlite_home = private_home_sqlite_dir(app.private_home, index);
+    e.rlimit_nofile = c.rlimit_nofile;
+    e.rlimit_fsize = uint64_t{c.rlimit_fsize_mb} << 20;
+    e.rlimit_cpu_seconds = c.rlimit_cpu_seconds;
+    e.landlock = c.landlock;
+    e.app_server_max_turns = c.app_server_max_turns;
+    e.app_server_max_rss_mb = c.app_server_max_rss_mb;
+    e.app_server_max_idle_ms = c.app_server_max_idle_ms;
+    return e;
 }
 
 bool start_process(ExecutorSlot &s, int child_fd) {
     App &app = s.scheduler->app();
-    std::vector<std::string> args = executor_args(app, s.index);
-    std::vector<char *> argv;
-    for (auto &a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    std::string path = app.executor_path;
+    char *argv[] = {path.data(), nullptr};
     prepare_sqlite_dir(app, s.index);
-    std::vector<std::string> env = executor_env(app, s.index);
+    std::vector<std::string> env = executor_env(app);
     std::vector<char *> envp;
     for (auto &e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
-    uv_stdio_container_t stdio[4];
+    static_assert(kExecutorChannelFd == 3, "stdio is 0-2, then the channel");
+    uv_stdio_container_t stdio[kExecutorChannelFd + 1];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_INHERIT_FD;
     stdio[1].data.fd = 2;  // executors log to the supervisor's stderr
     stdio[2].flags = UV_INHERIT_FD;
     stdio[2].data.fd = 2;
-    stdio[3].flags = UV_INHERIT_FD;
-    stdio[3].data.fd = child_fd;
+    stdio[kExecutorChannelFd].flags = UV_INHERIT_FD;
+    stdio[kExecutorChannelFd].data.fd = child_fd;
     uv_process_options_t o = {};
     o.exit_cb = on_exit;
     o.file = argv[0];
-    o.args = argv.data();
+    o.args = argv;
     o.env = envp.data();
     o.stdio = stdio;
-    o.stdio_count = 4;
+    o.stdio_count = kExecutorChannelFd + 1;
     // Its own session: a terminal's ^C reaches the supervisor, which then
     // shuts executors down in order instead of them dying mid-job.
     o.flags = UV_PROCESS_DETACHED;
@@ -206,12 +226,23 @@ void executor_slot_spawn(ExecutorSlot &s) {
     uv_pipe_open(&s.channel, sv[0]);
     s.handles_open = 2;
     s.state = ExecutorSlot::State::Starting;
+    std::string setup = executor_setup_encode(executor_setup(app, s.index));
+    if (!executor_slot_send(s, ipc::MsgType::Setup, 0, setup)) executor_slot_kill(s);
     uv_read_start(
         reinterpret_cast<uv_stream_t *>(&s.channel),
         [](uv_handle_t *, size_t n, uv_buf_t *b) { *b = uv_buf_init(static_cast<char *>(malloc(n)), static_cast<unsigned>(n)); },
         on_read);
     // An executor that never says Ready is as good as dead.
     executor_slot_arm_backstop(s, 10000);
+}
+
+ExecutorPhase executor_slot_phase(const ExecutorSlot &s) {
+    switch (s.state) {
+    case ExecutorSlot::State::Starting: return ExecutorPhase::Starting;
+    case ExecutorSlot::State::Idle: return ExecutorPhase::Idle;
+    case ExecutorSlot::State::Busy: return s.job_phase;
+    default: return ExecutorPhase::Gone;
+    }
 }
 
 bool executor_slot_send(ExecutorSlot &s, ipc::MsgType type, uint64_t job_id, const std::string &payload) {

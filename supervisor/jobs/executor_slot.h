@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/ipc_frame.h"
+#include "supervisor/jobs/executor_protocol.h"
 
 class Scheduler;
 struct Job;
@@ -22,13 +23,16 @@ struct ExecutorSlot {
     int handles_open = 0;  // process + channel, while alive
     ipc::FrameReader reader;
     Job *job = nullptr;
+    ExecutorPhase job_phase = ExecutorPhase::Job;  // while Busy: where the job's text contract is
     uint64_t spawned_ms = 0;
     uint32_t backoff_ms = 0;
     int pid = 0;
     bool running = false;  // the process exists and has not been reaped
 };
 
-// Starts the executor process; on failure schedules a retry.
+// The slot's phase in executor_protocol.h's table.
+ExecutorPhase executor_slot_phase(const ExecutorSlot &s);
+// Starts the executor process and sends its setup; on failure schedules a retry.
 void executor_slot_spawn(ExecutorSlot &s);
 bool executor_slot_send(ExecutorSlot &s, ipc::MsgType type, uint64_t job_id, const std::string &payload);
 // SIGKILL: used when the executor is wedged or spoke garbage.

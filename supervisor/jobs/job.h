@@ -19,8 +19,11 @@ struct JobResult {
 class JobSink {
 public:
     virtual ~JobSink() = default;
+    // The text contract (executor/backend.h), its order checked before
+    // these are called: a message is its deltas followed by the rest that
+    // ends it.
     virtual void job_text_delta(std::string_view text) = 0;
-    virtual void job_message(std::string_view text) = 0;
+    virtual void job_message_end(std::string_view rest) = 0;
     virtual void job_usage(const ipc::UsageMsg &u) = 0;
     // The last call; the job is freed right after it.
     virtual void job_done(const JobResult &r) = 0;

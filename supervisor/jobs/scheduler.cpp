@@ -87,6 +87,7 @@ void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
     job->slot = &s;
     s.job = job;
     s.state = ExecutorSlot::State::Busy;
+    s.job_phase = ExecutorPhase::Job;
     if (!executor_slot_send(s, ipc::MsgType::Job, job->id, ipc::encode(job->msg))) {
         executor_slot_kill(s);  // slot_lost will fail the job
         return;
@@ -181,12 +182,12 @@ const char *Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, con
     Job *job = s.job;
     switch (h.type) {
     case ipc::MsgType::TextDelta:
-    case ipc::MsgType::Message: {
+    case ipc::MsgType::MessageEnd: {
         ipc::TextMsg m;
         if (!ipc::decode(payload, m)) return "bad text payload";
         if (job->sink) {
             if (h.type == ipc::MsgType::TextDelta) job->sink->job_text_delta(m.text);
-            else job->sink->job_message(m.text);
+            else job->sink->job_message_end(m.text);
         }
         return nullptr;
     }

@@ -39,12 +39,14 @@ test('the fake executor answers a plain job', async () => {
   assert.equal((await r.json()).choices[0].message.content, 'fake answer');
 });
 
-for (const [behaviour, violation] of [
+for (const [behaviour, violation, frame, phase] of [
   ['wrong-job-id', 'event for another job'],
-  ['ready-while-busy', 'ready when not starting'],
+  ['ready-while-busy', 'frame not allowed in this phase', 'ready', 'job'],
   ['bad-payload', 'bad text payload'],
   ['malformed-frame', 'malformed frame'],
-  ['unknown-type', 'message type the executor never sends'],
+  ['unknown-type', 'frame not allowed in this phase', 'job', 'job'],
+  ['text-after-usage', 'frame not allowed in this phase', 'text_delta', 'usage'],
+  ['done-mid-message', 'frame not allowed in this phase', 'done', 'message'],
 ]) {
   test(`an executor that sends ${behaviour} is killed at once; the next request gets a new one`, async () => {
     const before = p.log().length;
@@ -61,6 +63,7 @@ for (const [behaviour, violation] of [
     const log = p.log().slice(before);
     assert.ok(log.includes('msg="executor broke protocol; killing it"'), log);
     assert.ok(log.includes(`violation="${violation}"`), log);
+    if (frame) assert.ok(log.includes(`frame=${frame} phase=${phase}`), log);
     await p.waitIdle();
     const next = await ask('hello again');
     assert.equal(next.r.status, 200);

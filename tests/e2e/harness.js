@@ -158,7 +158,8 @@ async function startProxy(env = {}, opts = {}) {
         .flatMap((e) => fs.readdirSync(path.join(workdir, e)).map((j) => path.join(workdir, e, j)));
     },
     pidsWithParent(ppid) { return childrenOf(ppid); },
-    executorPids() { return pidsWithArg('codex-proxy-executor').filter((pid) => cmdline(pid).includes(workdir)); },
+    // Executors are the supervisor's children (their argv names nothing else).
+    executorPids() { return childrenOf(proc.pid).filter((pid) => cmdline(pid).includes('codex-proxy-executor')); },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const r = await exited;

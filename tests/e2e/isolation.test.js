@@ -98,7 +98,7 @@ test('started as root, a missing run user is a refusal to start', () => {
 });
 
 test('an executor started as root refuses to run', () => {
-  const r = spawnSync(path.join(path.dirname(PROXYD()), 'codex-proxy-executor'), ['--ipc-fd', '3'], { encoding: 'utf8' });
+  const r = spawnSync(path.join(path.dirname(PROXYD()), 'codex-proxy-executor'), [], { encoding: 'utf8' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /refusing to run as root/);
 });

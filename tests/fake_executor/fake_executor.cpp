@@ -3,7 +3,8 @@
 // executor that misbehaves on purpose (as libuv's tests spawn a helper).
 //
 // It speaks the real framing on fd 3 (common/ipc_frame.h,
-// common/ipc_messages.h) and ignores its other arguments. What it does:
+// common/ipc_messages.h), takes the setup frame first and ignores what it
+// says. What it does:
 // - FAKE_EXECUTOR_MODE=exit in its environment (pass it with
 //   CODEX_PROXY_PASS_ENV=FAKE_EXECUTOR_MODE): exits with status 1 at once,
 //   so no executor is ever up.
@@ -11,7 +12,9 @@
 //   "FAKE_EXECUTOR:<behaviour>" found in the job's prompt:
 //     wrong-job-id      a Done for a job id other than the job's
 //     ready-while-busy  a Ready while the job runs
-//     bad-payload       a Message whose payload does not decode
+//     bad-payload       a MessageEnd whose payload does not decode
+//     text-after-usage  a usage, then a text delta (out of the text contract)
+//     done-mid-message  a text delta, then Done without the message's end
 //     malformed-frame   a header of another protocol version
 //     unknown-type      a frame of a type the executor never sends (Job)
 //     hang              nothing until the job is cancelled
@@ -26,12 +29,13 @@
 #include <cstring>
 #include <string>
 
+#include "common/executor_setup.h"
 #include "common/ipc_frame.h"
 #include "common/ipc_messages.h"
 
 namespace {
 
-constexpr int kFd = 3;
+constexpr int kFd = kExecutorChannelFd;
 
 bool write_all(const std::string &s) {
     size_t off = 0;
@@ -70,7 +74,7 @@ bool answer(uint64_t job_id) {
     ipc::UsageMsg u;
     u.input_tokens = 3;
     u.output_tokens = 2;
-    return send(ipc::MsgType::Message, job_id, ipc::encode(m)) && send(ipc::MsgType::Usage, job_id, ipc::encode(u)) &&
+    return send(ipc::MsgType::MessageEnd, job_id, ipc::encode(m)) && send(ipc::MsgType::Usage, job_id, ipc::encode(u)) &&
            send_done(job_id, ipc::Outcome::Ok);
 }
 
@@ -81,7 +85,13 @@ bool run_job(uint64_t job_id, const std::string &behaviour, bool &hanging) {
         ipc::ReadyMsg r{static_cast<uint32_t>(getpid()), "fake"};
         return send(ipc::MsgType::Ready, 0, ipc::encode(r));
     }
-    if (behaviour == "bad-payload") return send(ipc::MsgType::Message, job_id, "xx");
+    if (behaviour == "bad-payload") return send(ipc::MsgType::MessageEnd, job_id, "xx");
+    if (behaviour == "text-after-usage")
+        return send(ipc::MsgType::Usage, job_id, ipc::encode(ipc::UsageMsg{})) &&
+               send(ipc::MsgType::TextDelta, job_id, ipc::encode(ipc::TextMsg{"late"}));
+    if (behaviour == "done-mid-message")
+        return send(ipc::MsgType::TextDelta, job_id, ipc::encode(ipc::TextMsg{"cut"})) &&
+               send_done(job_id, ipc::Outcome::Ok);
     if (behaviour == "malformed-frame") return write_all(std::string(16, '\x7f'));
     if (behaviour == "unknown-type") return send(ipc::MsgType::Job, job_id, "");
     if (behaviour == "hang") return hanging = true;
@@ -109,6 +119,7 @@ int main() {
         std::string payload;
         ipc::FrameStatus fs;
         while ((fs = reader.next(h, payload)) == ipc::FrameStatus::Complete) {
+            if (h.type == ipc::MsgType::Setup) continue;
             if (h.type == ipc::MsgType::Cancel) {
                 if (hanging && h.job_id == hanging_id && !send_done(h.job_id, ipc::Outcome::Cancelled)) return 1;
                 hanging = false;

@@ -37,7 +37,7 @@ static void frame_arrives_one_byte_at_a_time(void **) {
 
 static void truncated_frame_needs_more(void **) {
     std::string wire;
-    frame_append(wire, MsgType::Message, 1, "0123456789");
+    frame_append(wire, MsgType::MessageEnd, 1, "0123456789");
     FrameReader r;
     r.feed(wire.data(), wire.size() - 1);
     FrameHeader h;

@@ -1,0 +1,47 @@
+#include "supervisor/jobs/executor_protocol.h"
+
+namespace {
+
+using P = ExecutorPhase;
+using M = ipc::MsgType;
+
+// Every legal move; anything else is a violation. Job, Cancel and Setup go
+// the other way and are never legal from an executor.
+const struct {
+    P phase;
+    M type;
+    P next;
+} kLegal[] = {
+    {P::Starting, M::Ready, P::Idle},
+    {P::Job, M::TextDelta, P::Message},
+    {P::Job, M::MessageEnd, P::Job},
+    {P::Job, M::Usage, P::Usage},
+    {P::Job, M::Done, P::Idle},
+    {P::Message, M::TextDelta, P::Message},
+    {P::Message, M::MessageEnd, P::Job},
+    {P::Usage, M::Done, P::Idle},
+};
+
+}  // namespace
+
+const char *executor_phase_name(ExecutorPhase p) {
+    switch (p) {
+    case P::Starting: return "starting";
+    case P::Idle: return "idle";
+    case P::Job: return "job";
+    case P::Message: return "message";
+    case P::Usage: return "usage";
+    case P::Gone: return "gone";
+    }
+    return "unknown";
+}
+
+bool executor_protocol_step(ExecutorPhase phase, ipc::MsgType type, ExecutorPhase &next) {
+    for (const auto &m : kLegal) {
+        if (m.phase == phase && m.type == type) {
+            next = m.next;
+            return true;
+        }
+    }
+    return false;
+}
