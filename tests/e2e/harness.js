@@ -148,9 +148,17 @@ async function startProxy(env = {}, opts = {}) {
     async waitIdle(n = 1) {
       return waitFor(`${n} idle executor(s)`, async () => (await p.health()).executors.idle >= n);
     },
-    // pids of codex runs of this proxy still alive: their argv names a job
-    // directory under this proxy's private work directory.
-    codexPids() { return pidsWithArg(`${workdir}/executor-`).filter((pid) => cmdline(pid).includes('/job-')); },
+    // pids of codex processes of this proxy working on a job: a `codex exec`
+    // run's argv names its job directory under this proxy's private work
+    // directory; a long-lived `codex app-server` runs in its executor's
+    // directory, and counts while that directory holds a job.
+    codexPids() {
+      const runs = pidsWithArg(`${workdir}/executor-`).filter((pid) => cmdline(pid).includes('/job-'));
+      const servers = pidsWithCwdIn(workdir).filter(({ cwd }) => {
+        try { return fs.readdirSync(cwd).length > 0; } catch { return false; }
+      }).map(({ pid }) => pid);
+      return [...new Set([...runs, ...servers])];
+    },
     // Job directories that exist now, as paths.
     jobDirs() {
       if (!fs.existsSync(workdir)) return [];
@@ -205,6 +213,20 @@ function childrenOf(ppid) {
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid;
     } catch { return false; }
   }).map(Number);
+}
+
+// Processes whose working directory is an executor's directory under
+// workdir (where an executor starts its app-server), with that directory.
+function pidsWithCwdIn(workdir) {
+  const re = new RegExp(`^${workdir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/executor-\\d+$`);
+  const out = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    let cwd;
+    try { cwd = fs.readlinkSync(`/proc/${d}/cwd`); } catch { continue; }
+    if (re.test(cwd)) out.push({ pid: Number(d), cwd });
+  }
+  return out;
 }
 
 function pidsWithArg(needle) {
