@@ -180,7 +180,18 @@ async function startProxy(env = {}, opts = {}) {
     },
   };
   // opts.waitIdle false: for a proxy whose executors never come up.
-  if (opts.waitIdle !== false) await p.waitIdle(Number(env.CODEX_PROXY_MAX_CONCURRENCY || 1));
+  if (opts.waitIdle !== false) {
+    try {
+      await p.waitIdle(Number(env.CODEX_PROXY_MAX_CONCURRENCY || 1));
+    } catch (e) {
+      // A proxy that never came up must not outlive the test.
+      proc.kill('SIGKILL');
+      await exited;
+      if (!opts.mock) await mock.close();
+      const lines = log.split('\n').filter((l) => !l.includes('path=/healthz')).join('\n');
+      throw new Error(`${e.message}; the proxy's log:\n${lines.slice(-4000)}`);
+    }
+  }
   return p;
 }
 

@@ -23,7 +23,7 @@ before(async () => {
   p.mock.script = () => ({ text: TEXT, deltas: PIECES, pauseMs: PAUSE_MS });
 });
 after(async () => {
-  assert.equal((await p.stop()).code, 0);
+  if (p) assert.equal((await p.stop()).code, 0);
 });
 
 // Reads an SSE response as it comes. For each event with content (what
