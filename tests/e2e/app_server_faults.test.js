@@ -81,7 +81,18 @@ async function expectError(r, status, code) {
 
 // Runs a fault's requests, then checks that its app-server was replaced
 // and that nothing is left.
+const logTail = () => p.log().split('\n').filter((l) => !l.includes('path=/healthz')).join('\n').slice(-3000);
+
 async function fault(mode, check) {
+  try {
+    await faultSteps(mode, check);
+  } catch (e) {
+    e.message += `\nthe proxy's log:\n${logTail()}`;
+    throw e;
+  }
+}
+
+async function faultSteps(mode, check) {
   await assertAtRest(`before ${mode}`);
   const [server] = standIns();
   setMode(mode);
