@@ -9,6 +9,7 @@ namespace ipc {
 class Builder {
 public:
     Builder &u8(uint8_t v) { return le(v, 1); }
+    Builder &u16(uint16_t v) { return le(v, 2); }
     Builder &u32(uint32_t v) { return le(v, 4); }
     Builder &u64(uint64_t v) { return le(v, 8); }
     Builder &str(const std::string &s) {
@@ -32,6 +33,7 @@ class Reader {
 public:
     explicit Reader(const std::string &p) : p_(p) {}
     uint8_t u8() { return static_cast<uint8_t>(le(1)); }
+    uint16_t u16() { return static_cast<uint16_t>(le(2)); }
     uint32_t u32() { return static_cast<uint32_t>(le(4)); }
     uint64_t u64() { return le(8); }
     std::string str() {
@@ -42,6 +44,12 @@ public:
         }
         std::string s = p_.substr(pos_, n);
         pos_ += n;
+        return s;
+    }
+    // A string of at most max bytes; longer fails the reader.
+    std::string str(uint32_t max) {
+        std::string s = str();
+        if (s.size() > max) ok_ = false;
         return s;
     }
     bool ok() const { return ok_; }

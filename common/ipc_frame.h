@@ -28,6 +28,7 @@ enum class MsgType : uint8_t {
     Usage = 6,      // executor -> supervisor: token counts of the turn
     Done = 7,       // executor -> supervisor: the job is over, executor idle
     Setup = 8,      // supervisor -> executor: its ExecutorSetup, the first frame
+    UsageWindows = 9,  // executor -> supervisor: the account's usage windows (during a job)
 };
 bool msg_type_known(uint8_t t);
 // For every log line about a frame: "ready", "text_delta", ...

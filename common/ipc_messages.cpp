@@ -1,5 +1,7 @@
 #include "common/ipc_messages.h"
 
+#include <cstring>
+
 #include "common/ipc_codec.h"
 
 namespace ipc {
@@ -12,6 +14,10 @@ const char *outcome_name(Outcome o) {
     case Outcome::Timeout: return "timeout";
     case Outcome::Cancelled: return "cancelled";
     case Outcome::SpawnFailed: return "spawn_failed";
+    case Outcome::RateLimited: return "rate_limited";
+    case Outcome::Unauthorized: return "unauthorized";
+    case Outcome::ContextWindowExceeded: return "context_window_exceeded";
+    case Outcome::ProviderFailed: return "provider_failed";
     }
     return "unknown";
 }
@@ -45,7 +51,20 @@ std::string encode(const DoneMsg &m) {
         .u32(static_cast<uint32_t>(m.exit_status))
         .u32(m.backend_ms)
         .str(m.detail)
+        .u32(m.retry_after_s)
+        .u16(m.provider_status)
         .take();
+}
+std::string encode(const UsageWindowsMsg &m) {
+    Builder b;
+    b.u32(static_cast<uint32_t>(m.windows.size()));
+    for (const auto &w : m.windows) {
+        uint64_t bits;
+        static_assert(sizeof bits == sizeof w.used_percent);
+        memcpy(&bits, &w.used_percent, sizeof bits);
+        b.str(w.limit_id).str(w.limit_name).str(w.window).u64(bits).u32(w.window_minutes).u64(w.resets_at);
+    }
+    return b.take();
 }
 
 bool decode(const std::string &payload, ReadyMsg &m) {
@@ -91,9 +110,32 @@ bool decode(const std::string &payload, DoneMsg &m) {
     m.exit_status = static_cast<int32_t>(r.u32());
     m.backend_ms = r.u32();
     m.detail = r.str();
-    if (o > static_cast<uint8_t>(Outcome::SpawnFailed)) return false;
+    m.retry_after_s = r.u32();
+    m.provider_status = r.u16();
+    if (o > static_cast<uint8_t>(kLastOutcome)) return false;
     m.outcome = static_cast<Outcome>(o);
     return r.finish();
+}
+bool decode(const std::string &payload, UsageWindowsMsg &m) {
+    Reader r(payload);
+    uint32_t n = r.u32();
+    if (n > kMaxUsageWindows) return false;
+    m.windows.clear();
+    for (uint32_t i = 0; i < n && r.ok(); i++) {
+        UsageWindow w;
+        w.limit_id = r.str(kMaxUsageWindowName);
+        w.limit_name = r.str(kMaxUsageWindowName);
+        w.window = r.str(kMaxUsageWindowName);
+        uint64_t bits = r.u64();
+        memcpy(&w.used_percent, &bits, sizeof bits);
+        w.window_minutes = r.u32();
+        w.resets_at = r.u64();
+        // A percentage is a finite, non-negative number (a provider may
+        // report over 100 once a limit is passed; far beyond is nonsense).
+        if (!(w.used_percent >= 0 && w.used_percent <= 1000)) return false;
+        m.windows.push_back(std::move(w));
+    }
+    return r.finish() && m.windows.size() == n;
 }
 
 }  // namespace ipc

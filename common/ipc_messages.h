@@ -54,7 +54,14 @@ enum class Outcome : uint8_t {
     Timeout = 3,
     Cancelled = 4,
     SpawnFailed = 5,   // codex could not be started at all
+    // What the provider said, when the backend could tell (both backends map
+    // codex's errors onto these; the supervisor onto OpenAI's errors).
+    RateLimited = 6,            // the account's usage limit or the provider's rate limit
+    Unauthorized = 7,           // the provider refused the login (expired, revoked, missing)
+    ContextWindowExceeded = 8,  // the conversation does not fit the model's context window
+    ProviderFailed = 9,         // the provider answered with an HTTP error (provider_status)
 };
+constexpr Outcome kLastOutcome = Outcome::ProviderFailed;
 const char *outcome_name(Outcome o);
 
 struct DoneMsg {
@@ -62,6 +69,24 @@ struct DoneMsg {
     int32_t exit_status = 0;   // exit code, or -signal
     uint32_t backend_ms = 0;   // wall time the backend ran
     std::string detail;        // for the log only; never sent to HTTP clients
+    uint32_t retry_after_s = 0;    // RateLimited: seconds until the limit resets; 0: unknown
+    uint16_t provider_status = 0;  // ProviderFailed: the provider's HTTP status; 0: unknown
+};
+
+// The account's usage windows, as the provider last reported them (codex's
+// rate-limit snapshots, flattened): a backend may send them during a job.
+struct UsageWindow {
+    std::string limit_id;    // codex's limit id, e.g. "codex"; empty: the default limit
+    std::string limit_name;  // its human name, when codex gives one
+    std::string window;      // "primary" or "secondary"
+    double used_percent = 0; // 0..100 (finite, never negative)
+    uint32_t window_minutes = 0;  // the window's length; 0: unknown
+    uint64_t resets_at = 0;       // unix seconds; 0: unknown
+};
+constexpr uint32_t kMaxUsageWindows = 16;
+constexpr uint32_t kMaxUsageWindowName = 64;  // bytes of each string above
+struct UsageWindowsMsg {
+    std::vector<UsageWindow> windows;
 };
 
 std::string encode(const ReadyMsg &m);
@@ -70,12 +95,14 @@ size_t encoded_size(const JobMsg &m);  // encode(m).size(), without encoding
 std::string encode(const TextMsg &m);
 std::string encode(const UsageMsg &m);
 std::string encode(const DoneMsg &m);
+std::string encode(const UsageWindowsMsg &m);
 
 bool decode(const std::string &payload, ReadyMsg &m);
 bool decode(const std::string &payload, JobMsg &m);
 bool decode(const std::string &payload, TextMsg &m);
 bool decode(const std::string &payload, UsageMsg &m);
 bool decode(const std::string &payload, DoneMsg &m);
+bool decode(const std::string &payload, UsageWindowsMsg &m);
 // Cancel carries nothing; a non-empty payload is a protocol error.
 inline bool decode_empty(const std::string &payload) { return payload.empty(); }
 

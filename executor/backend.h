@@ -42,6 +42,9 @@ public:
     virtual void text_delta(std::string_view piece) = 0;
     virtual void message_end(std::string_view rest) = 0;
     virtual void usage(const ipc::UsageMsg &u) = 0;
+    // The account's usage windows, whenever the backend learns them (any
+    // number of times, anywhere in the job); at most kMaxUsageWindows.
+    virtual void usage_windows(const ipc::UsageWindowsMsg &w) = 0;
 };
 
 struct BackendHealth {

@@ -1,8 +1,380 @@
-// The `codex app-server` backend (issue #12) goes here; until it does,
-// CODEX_PROXY_BACKEND=app-server is refused by every executor at start.
-#include "executor/backend.h"
+// The long-lived backend: one `codex app-server` per executor, a fresh
+// ephemeral thread per job, text streamed as codex emits it.
+//
+// The server runs with the executor's environment allow-list, rlimits and
+// Landlock (inherited), the private Codex home, and the same "codex as a
+// model" flags as `codex exec`. Between jobs it is recycled after a number
+// of turns, above an RSS limit, after a long idle time, or when it died;
+// before a turn it is restarted when the login it loaded has changed on disk.
+#include <sys/stat.h>
+#include <time.h>
 
-std::unique_ptr<Backend> make_codex_app_server_backend(const ExecutorSetup &, std::string &error) {
-    error = "the app-server backend is not part of this build (CODEX_PROXY_BACKEND=app-server)";
-    return nullptr;
+#include <memory>
+
+#include "common/executor_setup.h"
+#include "common/log.h"
+#include "common/monotonic.h"
+#include "executor/app_server_protocol.h"
+#include "executor/app_server_session.h"
+#include "executor/backend.h"
+#include "executor/codex_flags.h"
+#include "executor/job_files.h"
+
+namespace {
+
+constexpr uint64_t kStartTimeoutMs = 30000;   // spawn + initialize
+constexpr uint64_t kSpareTimeoutMs = 5000;    // pre-starting a thread while idle
+constexpr uint64_t kInterruptGraceMinMs = 500;  // turn/interrupt before the server is killed
+constexpr int kIdleCheckMs = 1000;
+
+// What identifies the login file's content: a refresh rewrites it.
+struct FileStamp {
+    bool exists = false;
+    ino_t ino = 0;
+    off_t size = 0;
+    struct timespec mtime = {0, 0};
+    bool operator==(const FileStamp &o) const {
+        return exists == o.exists && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+               mtime.tv_nsec == o.mtime.tv_nsec;
+    }
+};
+
+FileStamp stamp_of(const std::string &path) {
+    FileStamp s;
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return s;
+    s.exists = true, s.ino = st.st_ino, s.size = st.st_size, s.mtime = st.st_mtim;
+    return s;
+}
+
+// One job's turn: what codex said, and how it ended.
+struct Turn {
+    JobChannel &ch;
+    std::string thread_id, turn_id;
+    std::string open_item;   // the agent message being streamed
+    std::string streamed;    // its text so far
+    bool completed = false, got_usage = false;
+    std::string status;
+    AppServerError error;    // from turn/completed or a final `error`
+    ipc::UsageMsg usage;
+    uint64_t resets_at = 0;  // a full usage window's reset, when codex said
+    explicit Turn(JobChannel &c) : ch(c) {}
+    void on_event(const AppEvent &e);
+    // A failure codex would only retry into the same answer: end the turn now.
+    bool fail_now() const;
+};
+
+void Turn::on_event(const AppEvent &e) {
+    if (e.kind != AppEventKind::RateLimits && e.thread_id != thread_id) return;
+    switch (e.kind) {
+    case AppEventKind::TurnStarted:
+        if (turn_id.empty()) turn_id = e.turn_id;
+        break;
+    case AppEventKind::AgentDelta:
+        if (e.item_id != open_item) open_item = e.item_id, streamed.clear();
+        if (e.text.empty()) break;
+        streamed += e.text;
+        ch.text_delta(e.text);
+        break;
+    case AppEventKind::AgentMessageDone:
+        if (e.item_id == open_item && !streamed.empty()) {
+            // The message is its deltas and then the rest; codex's final
+            // text normally equals the deltas, so the rest is empty.
+            if (e.text.compare(0, streamed.size(), streamed) == 0) ch.message_end(std::string_view(e.text).substr(streamed.size()));
+            else {
+                LogLine("executor", "warn", "app-server message differs from its deltas").kv("item", e.item_id).emit();
+                ch.message_end("");
+            }
+        } else {
+            ch.message_end(e.text);
+        }
+        open_item.clear(), streamed.clear();
+        break;
+    case AppEventKind::ItemDone:
+        if (e.item_type != "userMessage" && e.item_type != "reasoning")
+            LogLine("executor", "warn", "codex used a tool").kv("item", e.item_type).emit();
+        break;
+    case AppEventKind::RateLimits:
+        resets_at = e.rate_limit_resets_at;
+        if (!e.windows.windows.empty()) ch.usage_windows(e.windows);
+        break;
+    case AppEventKind::TokenUsage:
+        usage = e.usage, got_usage = true;
+        break;
+    case AppEventKind::TurnCompleted:
+        if (!turn_id.empty() && e.turn_id != turn_id) break;
+        completed = true;
+        status = e.status;
+        if (e.error.kind != AppServerErrorKind::None) error = e.error;
+        break;
+    case AppEventKind::Error:
+        if (!e.will_retry || error.kind == AppServerErrorKind::None) error = e.error;
+        if (e.will_retry) LogLine("executor", "warn", "codex app-server error, retrying").kv("detail", e.error.message.substr(0, 300)).emit();
+        break;
+    default: break;
+    }
+}
+
+bool Turn::fail_now() const {
+    switch (error.kind) {
+    case AppServerErrorKind::UsageLimit:
+    case AppServerErrorKind::ContextWindow:
+    case AppServerErrorKind::Unauthorized: return true;
+    case AppServerErrorKind::ProviderHttp: return error.http_status >= 400 && error.http_status < 500;
+    default: return false;
+    }
+}
+
+class CodexAppServerBackend final : public Backend {
+public:
+    explicit CodexAppServerBackend(const ExecutorSetup &s) : setup_(s) {}
+    ~CodexAppServerBackend() override { stop(); }
+    const char *name() const override { return "codex-app-server"; }
+    bool start(std::string &error) override;
+    ipc::DoneMsg run(const ipc::JobMsg &job, const std::string &job_dir, JobChannel &ch) override;
+    BackendHealth health() override;
+    int idle_check_ms() const override { return kIdleCheckMs; }
+    void stop() override;
+
+private:
+    std::vector<std::string> argv() const;
+    std::string auth_path() const { return setup_.codex_home + "/auth.json"; }
+    bool restart(std::string &error);
+    bool take_thread(const std::string &model, const std::string &cwd, uint64_t deadline, JobChannel &ch,
+                     std::string &thread_id, ipc::DoneMsg &done);
+    void start_spare();
+    ipc::DoneMsg turn(const ipc::JobMsg &job, const std::string &dir, const JobFiles &files, uint64_t deadline,
+                      JobChannel &ch, const std::string &thread_id);
+    bool interrupt(Turn &t);
+    void on_idle_note(RpcMessage &m);
+
+    ExecutorSetup setup_;
+    AppServerSession server_;
+    FileStamp auth_at_start_;
+    uint32_t turns_ = 0;
+    uint64_t idle_since_ = 0;
+    std::string spare_thread_, spare_model_;
+    std::string recycle_reason_;  // set when the server must be replaced before the next job
+    uint64_t rate_limit_resets_at_ = 0;
+};
+
+std::vector<std::string> CodexAppServerBackend::argv() const {
+    std::vector<std::string> a = {setup_.codex_bin, "app-server"};
+    for (auto &f : codex_model_flags(setup_.model_catalog)) a.push_back(f);
+    return a;
+}
+
+bool CodexAppServerBackend::start(std::string &error) {
+    uint64_t t0 = monotonic_ms();
+    auth_at_start_ = stamp_of(auth_path());
+    // SQLite's temporary files (codex's state DB migrations) go where
+    // Landlock lets it write, not /tmp.
+    std::vector<std::string> env;
+    if (!setup_.sqlite_home.empty()) env.push_back("SQLITE_TMPDIR=" + setup_.sqlite_home);
+    if (!server_.start(argv(), env, setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error)) return false;
+    turns_ = 0;
+    recycle_reason_.clear();
+    spare_thread_.clear();
+    idle_since_ = monotonic_ms();
+    LogLine("executor", "info", "codex app-server ready")
+        .kv("pid", server_.process().pid()).kv("ms", idle_since_ - t0).emit();
+    start_spare();
+    return true;
+}
+
+void CodexAppServerBackend::stop() {
+    spare_thread_.clear();
+    server_.stop(setup_.kill_grace_ms);
+}
+
+bool CodexAppServerBackend::restart(std::string &error) {
+    stop();
+    return start(error);
+}
+
+void CodexAppServerBackend::on_idle_note(RpcMessage &m) {
+    AppEvent e = app_server_event_parse(m);
+    if (e.kind == AppEventKind::RateLimits) rate_limit_resets_at_ = e.rate_limit_resets_at;
+}
+
+// The next request's thread, started while nobody waits: a request then
+// costs one turn. Started with the last job's model, the likeliest next.
+void CodexAppServerBackend::start_spare() {
+    if (!spare_thread_.empty() || !server_.alive()) return;
+    RpcMessage reply;
+    CallResult r = server_.call("thread/start", app_server_thread_start_params(setup_.workdir, spare_model_),
+                                monotonic_ms() + kSpareTimeoutMs, -1, reply,
+                                [this](RpcMessage &m) { on_idle_note(m); });
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
+    if (r == CallResult::Ok && cJSON_IsString(id)) spare_thread_ = id->valuestring;
+    else recycle_reason_ = "could not pre-start a thread";
+}
+
+BackendHealth CodexAppServerBackend::health() {
+    BackendHealth h;
+    uint64_t now = monotonic_ms();
+    if (!server_.tend([this](RpcMessage &m) { on_idle_note(m); })) recycle_reason_ = "codex app-server died: " + server_.failure();
+    else if (server_.non_json_lines()) recycle_reason_ = "codex app-server printed lines that are not JSON-RPC";
+    else if (setup_.app_server_max_turns && turns_ >= setup_.app_server_max_turns) recycle_reason_ = "turn limit";
+    else if (setup_.app_server_max_idle_ms && now - idle_since_ > setup_.app_server_max_idle_ms) recycle_reason_ = "idle limit";
+    else if (setup_.app_server_max_rss_mb && server_.process().tree_rss_kb() > uint64_t{setup_.app_server_max_rss_mb} * 1024)
+        recycle_reason_ = "RSS limit";
+    if (recycle_reason_.empty()) start_spare();
+    if (!recycle_reason_.empty()) {
+        h.state = BackendHealth::State::Recycle;
+        h.reason = recycle_reason_;
+    }
+    return h;
+}
+
+bool CodexAppServerBackend::take_thread(const std::string &model, const std::string &cwd, uint64_t deadline,
+                                        JobChannel &ch, std::string &thread_id, ipc::DoneMsg &done) {
+    if (!spare_thread_.empty() && spare_model_ == model) {
+        thread_id = std::move(spare_thread_);
+        spare_thread_.clear();
+        return true;
+    }
+    if (!spare_thread_.empty()) server_.send("thread/unsubscribe", app_server_thread_unsubscribe_params(spare_thread_));
+    spare_thread_.clear();
+    spare_model_ = model;
+    RpcMessage reply;
+    for (;;) {
+        CallResult r = server_.call("thread/start", app_server_thread_start_params(cwd, model), deadline,
+                                    ch.control_fd(), reply, [](RpcMessage &) {});
+        if (r == CallResult::Control && !ch.control_ready()) continue;
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
+        if (r == CallResult::Ok && cJSON_IsString(id)) {
+            thread_id = id->valuestring;
+            return true;
+        }
+        done.outcome = r == CallResult::Control ? ipc::Outcome::Cancelled
+                       : r == CallResult::Timeout ? ipc::Outcome::Timeout
+                       : r == CallResult::Error  ? ipc::Outcome::ModelFailed
+                                                 : ipc::Outcome::BackendFailed;
+        done.detail = r == CallResult::Error ? "thread/start refused: " + reply.error_message : server_.failure();
+        if (r == CallResult::Closed) recycle_reason_ = "codex app-server died";
+        return false;
+    }
+}
+
+// turn/interrupt, then a grace for codex to end the turn; false: it did not.
+bool CodexAppServerBackend::interrupt(Turn &t) {
+    if (t.completed) return true;
+    uint64_t deadline = monotonic_ms() + std::max<uint64_t>(setup_.kill_grace_ms, kInterruptGraceMinMs);
+    if (!t.turn_id.empty()) server_.send("turn/interrupt", app_server_turn_interrupt_params(t.thread_id, t.turn_id));
+    RpcMessage m;
+    while (!t.completed && server_.next(m, deadline, -1) == Pump::Message) {
+        AppEvent e = app_server_event_parse(m);
+        // Text after the interrupt is not sent: the job is over.
+        if (e.kind == AppEventKind::TurnCompleted && e.thread_id == t.thread_id) t.completed = true;
+    }
+    return t.completed;
+}
+
+ipc::DoneMsg CodexAppServerBackend::turn(const ipc::JobMsg &job, const std::string &dir, const JobFiles &files,
+                                         uint64_t deadline, JobChannel &ch, const std::string &thread_id) {
+    ipc::DoneMsg done;
+    TurnInput in;
+    in.thread_id = thread_id, in.cwd = dir, in.model = job.model, in.effort = job.reasoning_effort;
+    in.prompt = job.prompt, in.output_schema = job.output_schema, in.images = files.images;
+    std::string error;
+    cJSON *params = app_server_turn_start_params(in, error);
+    if (!params) {
+        done.outcome = ipc::Outcome::BackendFailed;
+        done.detail = error;
+        return done;
+    }
+    Turn t(ch);
+    t.thread_id = thread_id;
+    auto on_note = [&t](RpcMessage &m) { t.on_event(app_server_event_parse(m)); };
+    RpcMessage reply;
+    // Not cut short by a cancel: turn/start answers at once, and a turn
+    // can only be interrupted by its id.
+    CallResult r = server_.call("turn/start", params, deadline, -1, reply, on_note);
+    if (r == CallResult::Ok) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "turn"), "id");
+        if (cJSON_IsString(id)) t.turn_id = id->valuestring;
+    }
+    bool stopped = r == CallResult::Control, timed_out = r == CallResult::Timeout, closed = r == CallResult::Closed;
+    if (r == CallResult::Error) {
+        done.outcome = ipc::Outcome::ModelFailed;
+        done.detail = "turn/start refused: " + reply.error_message;
+        return done;
+    }
+    RpcMessage m;
+    while (r == CallResult::Ok && !t.completed && !t.fail_now()) {
+        Pump p = server_.next(m, deadline, ch.control_fd());
+        if (p == Pump::Message) on_note(m);
+        else if (p == Pump::Control) stopped = ch.control_ready();
+        else if (p == Pump::Timeout) timed_out = true;
+        else closed = true;
+        if (stopped || timed_out || closed) break;
+        if (server_.non_json_lines()) {
+            closed = true;
+            recycle_reason_ = "codex app-server printed lines that are not JSON-RPC";
+            break;
+        }
+    }
+    if (!t.completed && !closed && !interrupt(t)) recycle_reason_ = "codex app-server ignored turn/interrupt";
+    if (closed && recycle_reason_.empty()) recycle_reason_ = "codex app-server died";
+    if (stopped || timed_out) {
+        done.outcome = stopped ? ipc::Outcome::Cancelled : ipc::Outcome::Timeout;
+        done.exit_status = -1;
+    } else if (t.error.kind != AppServerErrorKind::None && (t.fail_now() || t.status == "failed")) {
+        uint64_t now_unix = static_cast<uint64_t>(time(nullptr));
+        if (t.resets_at) rate_limit_resets_at_ = t.resets_at;
+        app_server_error_to_done(t.error, rate_limit_resets_at_, now_unix, done);
+    } else if (closed) {
+        done.outcome = ipc::Outcome::BackendFailed;
+        done.detail = "codex app-server failed mid-turn: " + server_.failure();
+    } else if (t.status != "completed") {
+        done.outcome = t.status == "failed" ? ipc::Outcome::ModelFailed : ipc::Outcome::BackendFailed;
+        done.detail = "turn ended with status " + t.status;
+    } else {
+        if (!t.open_item.empty()) ch.message_end("");  // deltas without an item/completed
+        if (t.got_usage) ch.usage(t.usage);
+    }
+    return done;
+}
+
+ipc::DoneMsg CodexAppServerBackend::run(const ipc::JobMsg &job, const std::string &dir, JobChannel &ch) {
+    uint64_t start = monotonic_ms();
+    uint64_t deadline = start + job.timeout_ms;
+    ipc::DoneMsg done;
+    std::string error;
+    JobFiles files;
+    // A login refreshed on disk since this server loaded its own: restart,
+    // or it would present a refresh token that was already used.
+    bool login_changed = !(stamp_of(auth_path()) == auth_at_start_);
+    if (login_changed || !recycle_reason_.empty() || !server_.alive()) {
+        LogLine("executor", "info", "restarting codex app-server before the job")
+            .kv("reason", login_changed ? "login changed" : recycle_reason_.empty() ? "not running" : recycle_reason_)
+            .emit();
+        if (!restart(error)) {
+            done.outcome = ipc::Outcome::SpawnFailed;
+            done.detail = error;
+            return done;
+        }
+    }
+    std::string thread_id;
+    if (!job_files_write(job, dir, files, error)) {
+        done.outcome = ipc::Outcome::SpawnFailed;
+        done.detail = error;
+    } else if (take_thread(job.model, dir, deadline, ch, thread_id, done)) {
+        done = turn(job, dir, files, deadline, ch, thread_id);
+        server_.send("thread/unsubscribe", app_server_thread_unsubscribe_params(thread_id));
+        turns_++;
+    }
+    // The job's end is reported at once; a server that must go is replaced
+    // after, when the job loop asks health() (the job caused it).
+    idle_since_ = monotonic_ms();
+    done.backend_ms = static_cast<uint32_t>(idle_since_ - start);
+    return done;
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_codex_app_server_backend(const ExecutorSetup &setup, std::string &error) {
+    (void)error;
+    return std::make_unique<CodexAppServerBackend>(setup);
 }

@@ -25,6 +25,7 @@
 #include "common/unique_fd.h"
 #include "executor/backend.h"
 #include "executor/codex_events.h"
+#include "executor/codex_flags.h"
 #include "executor/job_files.h"
 #include "executor/process_tree.h"
 #include "executor/utf8_repair.h"
@@ -43,34 +44,11 @@ constexpr uint32_t kReapWaitMs = 2000;
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so C++ cannot link it.
 int pidfd_for(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-// Codex features that make it an agent rather than a model (codex 0.169,
-// `codex features list`): its shell and exec sessions, image viewer,
-// sub-agents, goals, the login-shell snapshot (a login shell per run),
-// plugins and apps (git ls-remote, lookups of github.com and chatgpt.com),
-// skills search, image generation, tool suggestions, hooks, browser and
-// computer use, the sleep tool. Plus: no connection retries forever.
-const char *const kDisabledFeatures[] = {
-    "unbounded_connection_retries", "shell_tool", "unified_exec", "view_image", "multi_agent", "goals",
-    "shell_snapshot", "plugins", "apps", "skill_search", "image_generation", "tool_suggest", "hooks",
-    "browser_use", "computer_use", "sleep_tool", "skill_mcp_dependency_install"};
-
-// A TOML basic string, as `-c key=value` parses its value.
-std::string toml_string(const std::string &s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out.push_back('\\');
-        out.push_back(c);
-    }
-    return out + "\"";
-}
-
 std::vector<std::string> codex_argv(const ExecutorSetup &o, const ipc::JobMsg &job, const std::string &dir,
                                     const JobFiles &files) {
     std::vector<std::string> a = {o.codex_bin, "exec", "--json", "--skip-git-repo-check", "--ephemeral",
-                                  "--sandbox", "read-only", "-C", dir,
-                                  "-c", "web_search=\"disabled\"", "-c", "analytics.enabled=false"};
-    for (const char *f : kDisabledFeatures) a.insert(a.end(), {"--disable", f});
-    if (!o.model_catalog.empty()) a.insert(a.end(), {"-c", "model_catalog_json=" + toml_string(o.model_catalog)});
+                                  "--sandbox", "read-only", "-C", dir};
+    for (auto &f : codex_model_flags(o.model_catalog)) a.push_back(f);
     if (!job.model.empty()) a.insert(a.end(), {"-m", job.model});
     if (!job.reasoning_effort.empty())  // checked by the supervisor: a plain word
         a.insert(a.end(), {"-c", "model_reasoning_effort=\"" + job.reasoning_effort + "\""});

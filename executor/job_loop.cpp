@@ -22,6 +22,7 @@ public:
     void text_delta(std::string_view t) override;
     void message_end(std::string_view rest) override;
     void usage(const ipc::UsageMsg &u) override;
+    void usage_windows(const ipc::UsageWindowsMsg &w) override;
     // Before Done: a message the backend left open ends here.
     void close_message() {
         if (in_message_) message_end({});
@@ -74,6 +75,20 @@ void IpcJobChannel::usage(const ipc::UsageMsg &u) {
     close_message();
     usage_sent_ = true;
     send(ipc::MsgType::Usage, ipc::encode(u));
+}
+
+// Sent as the backend gives them, cut to what the supervisor accepts.
+void IpcJobChannel::usage_windows(const ipc::UsageWindowsMsg &w) {
+    ipc::UsageWindowsMsg m;
+    for (const auto &x : w.windows) {
+        if (m.windows.size() == ipc::kMaxUsageWindows) break;
+        if (!(x.used_percent >= 0 && x.used_percent <= 1000)) continue;
+        ipc::UsageWindow y = x;
+        for (std::string *s : {&y.limit_id, &y.limit_name, &y.window})
+            if (s->size() > ipc::kMaxUsageWindowName) s->resize(ipc::kMaxUsageWindowName);
+        m.windows.push_back(std::move(y));
+    }
+    send(ipc::MsgType::UsageWindows, ipc::encode(m));
 }
 
 bool IpcJobChannel::control_ready() {

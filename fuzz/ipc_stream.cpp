@@ -45,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             decode_as<ipc::TextMsg>(payload);
             decode_as<ipc::UsageMsg>(payload);
             decode_as<ipc::DoneMsg>(payload);
+            decode_as<ipc::UsageWindowsMsg>(payload);
         }
     }
     return 0;

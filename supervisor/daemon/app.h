@@ -15,6 +15,7 @@
 #include "supervisor/codex/private_codex_home.h"
 #include "supervisor/system/privileges.h"
 #include "supervisor/api/response_store.h"
+#include "supervisor/usage_windows.h"
 
 class HttpConnection;
 class Scheduler;
@@ -37,6 +38,7 @@ struct App {
     bool codex_login_checked = false;
     uint64_t codex_login_checked_ms = 0;
     Metrics metrics;
+    UsageWindows usage_windows;  // the account's, as executors last reported them
     Scheduler *scheduler = nullptr;
     std::unordered_set<HttpConnection *> connections;
     // TCP (HOST:PORT) or a Unix socket (CODEX_PROXY_LISTEN=unix:...).

@@ -197,6 +197,12 @@ const char *Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, con
         if (job->sink) job->sink->job_usage(m);
         return nullptr;
     }
+    case ipc::MsgType::UsageWindows: {
+        ipc::UsageWindowsMsg m;
+        if (!ipc::decode(payload, m)) return "bad usage windows payload";
+        app_.usage_windows.update(m, static_cast<uint64_t>(time(nullptr)));
+        return nullptr;
+    }
     case ipc::MsgType::Done: {
         JobResult r;
         if (!ipc::decode(payload, r.done)) return "bad done payload";

@@ -1,0 +1,297 @@
+// The app-server backend against a stand-in `codex app-server`: this test
+// binary re-run with "app-server" as its first argument (libuv's
+// test-spawn.c trick), scripted by STANDIN_MODE.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/json_doc.h"
+#include "executor/backend.h"
+#include "cmocka_cpp.h"
+
+namespace {
+
+// ---- the stand-in server ----
+
+void say(const std::string &s) {
+    std::string l = s + "\n";
+    if (write(1, l.data(), l.size()) != static_cast<ssize_t>(l.size())) _exit(3);
+}
+
+bool read_line(std::string &l) {
+    l.clear();
+    char c;
+    for (;;) {
+        ssize_t n = read(0, &c, 1);
+        if (n <= 0) return false;
+        if (c == '\n') return true;
+        l.push_back(c);
+    }
+}
+
+void note_start() {
+    const char *log = getenv("STANDIN_LOG");
+    if (!log) return;
+    FILE *f = fopen(log, "a");
+    if (f) fputs("init\n", f), fclose(f);
+}
+
+void answer_turn(const std::string &mode, const std::string &id) {
+    const std::string th = R"("threadId":"th-1")";
+    say(R"({"id":)" + id + R"(,"result":{"turn":{"id":"tu-1","status":"inProgress"}}})");
+    say(R"({"method":"turn/started","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"inProgress"}}})");
+    if (mode == "usage_limit") {
+        say(R"({"method":"error","params":{)" + th + R"(,"turnId":"tu-1","willRetry":false,"error":{"message":"limit","codexErrorInfo":"usageLimitExceeded"}}})");
+        say(R"({"method":"turn/completed","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"failed","error":{"message":"limit","codexErrorInfo":"usageLimitExceeded"}}}})");
+        return;
+    }
+    if (mode == "hang" || mode == "interruptible") return;
+    say(R"({"method":"item/agentMessage/delta","params":{)" + th + R"(,"turnId":"tu-1","itemId":"m1","delta":"Hel"}})");
+    if (mode == "crash") _exit(1);
+    if (mode == "garbage") say("this is not JSON");
+    say(R"({"method":"item/agentMessage/delta","params":{)" + th + R"(,"turnId":"tu-1","itemId":"m1","delta":"lo"}})");
+    say(R"({"method":"item/completed","params":{)" + th + R"(,"turnId":"tu-1","item":{"type":"agentMessage","id":"m1","text":"Hello"}}})");
+    say(R"({"method":"thread/tokenUsage/updated","params":{)" + th + R"(,"turnId":"tu-1","tokenUsage":{"total":{"inputTokens":11,"cachedInputTokens":2,"outputTokens":5,"reasoningOutputTokens":1}}}})");
+    say(R"({"method":"turn/completed","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"completed","error":null}}})");
+}
+
+[[noreturn]] void stand_in() {
+    std::string mode = getenv("STANDIN_MODE") ? getenv("STANDIN_MODE") : "ok";
+    std::string l;
+    while (read_line(l)) {
+        JsonDoc d(l);
+        const cJSON *m = cJSON_GetObjectItem(d.root, "method");
+        const cJSON *idv = cJSON_GetObjectItem(d.root, "id");
+        if (!cJSON_IsString(m)) continue;
+        std::string method = m->valuestring, id = cJSON_IsNumber(idv) ? std::to_string(idv->valueint) : "";
+        if (method == "initialize") {
+            if (mode == "mute") continue;
+            note_start();
+            say(R"({"id":)" + id + R"(,"result":{"userAgent":"stand-in"}})");
+        } else if (method == "thread/start") {
+            say(R"({"id":)" + id + R"(,"result":{"thread":{"id":"th-1"}}})");
+        } else if (method == "turn/start") {
+            answer_turn(mode, id);
+        } else if (method == "turn/interrupt" && mode == "interruptible") {
+            say(R"({"id":)" + id + R"(,"result":{}})");
+            say(R"({"method":"turn/completed","params":{"threadId":"th-1","turn":{"id":"tu-1","status":"interrupted"}}})");
+        } else if (!id.empty() && method != "turn/interrupt") {
+            say(R"({"id":)" + id + R"(,"result":{}})");
+        }
+    }
+    _exit(0);
+}
+
+// ---- the test side ----
+
+class RecordingChannel final : public JobChannel {
+public:
+    RecordingChannel() {
+        if (pipe(cancel_) != 0) abort();
+    }
+    ~RecordingChannel() override { close(cancel_[0]), close(cancel_[1]); }
+    int control_fd() const override { return cancel_[0]; }
+    bool control_ready() override { return true; }
+    void cancel() { (void)!write(cancel_[1], "c", 1); }
+    void text_delta(std::string_view t) override { log += "d:" + std::string(t) + ";"; }
+    void message_end(std::string_view t) override { log += "e:" + std::string(t) + ";"; }
+    void usage(const ipc::UsageMsg &u) override { log += "u:" + std::to_string(u.input_tokens) + ";"; }
+    void usage_windows(const ipc::UsageWindowsMsg &w) override { log += "w:" + std::to_string(w.windows.size()) + ";"; }
+    std::string log;
+
+private:
+    int cancel_[2];
+};
+
+struct Fixture {
+    std::string base, job_dir, start_log;
+    ExecutorSetup setup;
+    std::unique_ptr<Backend> backend;
+};
+
+std::string self_exe() {
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) abort();
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+Fixture *fixture(const char *mode) {
+    auto *f = new Fixture;
+    char tmpl[] = "/tmp/test-app-server-XXXXXX";
+    f->base = mkdtemp(tmpl);
+    f->job_dir = f->base + "/job";
+    mkdir(f->job_dir.c_str(), 0700);
+    f->start_log = f->base + "/starts";
+    setenv("STANDIN_MODE", mode, 1);
+    setenv("STANDIN_LOG", f->start_log.c_str(), 1);
+    f->setup.backend = "app-server";
+    f->setup.codex_bin = self_exe();
+    f->setup.workdir = f->base;
+    f->setup.codex_home = f->base;
+    std::string error;
+    f->backend = make_backend("app-server", f->setup, error);
+    assert_non_null(f->backend.get());
+    return f;
+}
+
+void teardown(Fixture *f) {
+    f->backend->stop();
+    std::string cmd = "rm -rf '" + f->base + "'";
+    (void)!system(cmd.c_str());
+    delete f;
+}
+
+int starts(const Fixture &f) {
+    FILE *fp = fopen(f.start_log.c_str(), "r");
+    if (!fp) return 0;
+    int n = 0;
+    char line[64];
+    while (fgets(line, sizeof line, fp)) n++;
+    fclose(fp);
+    return n;
+}
+
+ipc::DoneMsg run_job(Fixture &f, RecordingChannel &ch, uint32_t timeout_ms = 10000) {
+    ipc::JobMsg job;
+    job.timeout_ms = timeout_ms;
+    job.prompt = "Say hello";
+    return f.backend->run(job, f.job_dir, ch);
+}
+
+}  // namespace
+
+static void start_completes_initialize(void **) {
+    Fixture *f = fixture("ok");
+    std::string error;
+    assert_true(f->backend->start(error));
+    assert_int_equal(starts(*f), 1);
+    assert_string_equal(f->backend->name(), "codex-app-server");
+    teardown(f);
+}
+
+static void turn_streams_deltas_then_ends_the_message_then_usage(void **) {
+    Fixture *f = fixture("ok");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::Ok);
+    assert_str_equal(ch.log, "d:Hel;d:lo;e:;u:11;");
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    teardown(f);
+}
+
+static void usage_limit_is_rate_limited(void **) {
+    Fixture *f = fixture("usage_limit");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::RateLimited);
+    assert_str_equal(ch.log, "");
+    teardown(f);
+}
+
+static void crash_mid_turn_fails_the_job_and_asks_for_a_recycle(void **) {
+    Fixture *f = fixture("crash");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::BackendFailed);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Recycle);
+    teardown(f);
+}
+
+static void non_json_output_fails_the_job_and_asks_for_a_recycle(void **) {
+    Fixture *f = fixture("garbage");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::BackendFailed);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Recycle);
+    teardown(f);
+}
+
+static void cancel_interrupts_the_turn_and_keeps_the_server(void **) {
+    Fixture *f = fixture("interruptible");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ch.cancel();
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::Cancelled);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    teardown(f);
+}
+
+static void ignored_interrupt_on_timeout_asks_for_a_recycle(void **) {
+    Fixture *f = fixture("hang");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch, 300);
+    assert_int_equal(d.outcome, ipc::Outcome::Timeout);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Recycle);
+    teardown(f);
+}
+
+static void turn_limit_asks_for_a_recycle(void **) {
+    Fixture *f = fixture("ok");
+    f->setup.app_server_max_turns = 2;
+    std::string error;
+    f->backend = make_backend("app-server", f->setup, error);
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    run_job(*f, ch);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    run_job(*f, ch);
+    BackendHealth h = f->backend->health();
+    assert_int_equal(h.state, BackendHealth::State::Recycle);
+    assert_str_equal(h.reason, "turn limit");
+    teardown(f);
+}
+
+static void changed_login_restarts_the_server_before_the_turn(void **) {
+    Fixture *f = fixture("ok");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    run_job(*f, ch);
+    assert_int_equal(starts(*f), 1);
+    std::string auth = f->base + "/auth.json";
+    FILE *fp = fopen(auth.c_str(), "w");
+    fputs("{\"tokens\":{}}", fp);
+    fclose(fp);
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    assert_int_equal(starts(*f), 2);
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    assert_int_equal(starts(*f), 2);  // unchanged since: no restart
+    teardown(f);
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "app-server") == 0) stand_in();
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(start_completes_initialize),
+        cmocka_unit_test(turn_streams_deltas_then_ends_the_message_then_usage),
+        cmocka_unit_test(usage_limit_is_rate_limited),
+        cmocka_unit_test(crash_mid_turn_fails_the_job_and_asks_for_a_recycle),
+        cmocka_unit_test(non_json_output_fails_the_job_and_asks_for_a_recycle),
+        cmocka_unit_test(cancel_interrupts_the_turn_and_keeps_the_server),
+        cmocka_unit_test(ignored_interrupt_on_timeout_asks_for_a_recycle),
+        cmocka_unit_test(turn_limit_asks_for_a_recycle),
+        cmocka_unit_test(changed_login_restarts_the_server_before_the_turn),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
