@@ -55,10 +55,16 @@ Pump AppServerSession::pump(RpcMessage &m, uint64_t deadline, int control_fd) {
     std::vector<struct pollfd> fds;
     for (;;) {
         if (!rpc_) return Pump::Closed;
-        if (rpc_->pop(m)) return Pump::Message;
-        if (rpc_->closed()) return Pump::Closed;
+        // Deadline and control first: a server that floods always has a
+        // message queued, and must not keep a job past its time or cancel.
         uint64_t now = monotonic_ms();
         if (now >= deadline) return Pump::Timeout;
+        if (control_fd >= 0) {
+            struct pollfd c = {control_fd, POLLIN, 0};
+            if (poll(&c, 1, 0) > 0 && c.revents) return Pump::Control;
+        }
+        if (rpc_->pop(m)) return Pump::Message;
+        if (rpc_->closed()) return Pump::Closed;
         fds.clear();
         if (control_fd >= 0) fds.push_back({control_fd, POLLIN, 0});
         if (proc_.stderr_fd() >= 0) fds.push_back({proc_.stderr_fd(), POLLIN, 0});
@@ -125,7 +131,10 @@ void AppServerSession::send(const char *method, cJSON *params) {
 bool AppServerSession::tend(const std::function<void(RpcMessage &)> &on_note) {
     RpcMessage m;
     // Bounded: a server flooding while idle is noticed on the next tick.
-    for (int i = 0; i < 256 && next(m, monotonic_ms() + 1, -1) == Pump::Message; i++) on_note(m);
+    constexpr int kMaxIdleNotes = 256;
+    int i = 0;
+    for (; i < kMaxIdleNotes && next(m, monotonic_ms() + 1, -1) == Pump::Message; i++) on_note(m);
+    flooding_ = i == kMaxIdleNotes;
     proc_.drain_stderr();
     return alive();
 }

@@ -33,6 +33,9 @@ public:
     void send(const char *method, cJSON *params);
     // Drains what arrived while idle without waiting; false once it is dead.
     bool tend(const std::function<void(RpcMessage &)> &on_note);
+    // True when the last tend() found more than it may take in one go: a
+    // server that floods while idle is busy-looping, and is replaced.
+    bool flooding() const { return flooding_; }
     AppServerProcess &process() { return proc_; }
     // Why the connection ended, with the tail of the server's stderr.
     std::string failure();
@@ -42,4 +45,5 @@ private:
     Pump pump(RpcMessage &m, uint64_t deadline, int control_fd);
     AppServerProcess proc_;
     std::unique_ptr<JsonRpcClient> rpc_;
+    bool flooding_ = false;
 };

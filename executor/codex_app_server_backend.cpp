@@ -215,6 +215,7 @@ BackendHealth CodexAppServerBackend::health() {
     uint64_t now = monotonic_ms();
     if (!server_.tend([this](RpcMessage &m) { on_idle_note(m); })) recycle_reason_ = "codex app-server died: " + server_.failure();
     else if (server_.non_json_lines()) recycle_reason_ = "codex app-server printed lines that are not JSON-RPC";
+    else if (server_.flooding()) recycle_reason_ = "codex app-server floods notifications while idle";
     else if (setup_.app_server_max_turns && turns_ >= setup_.app_server_max_turns) recycle_reason_ = "turn limit";
     else if (setup_.app_server_max_idle_ms && now - idle_since_ > setup_.app_server_max_idle_ms) recycle_reason_ = "idle limit";
     else if (setup_.app_server_max_rss_mb && server_.process().tree_rss_kb() > uint64_t{setup_.app_server_max_rss_mb} * 1024)
