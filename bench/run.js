@@ -405,7 +405,7 @@ async function backends() {
     console.log(samples.map((x) => `${x.i}: ${mib(x.executor)} / ${mib(x.tree)}`).join(', '));
     const trees = samples.map((x) => x.tree);
     console.log(`min ${mib(Math.min(...trees))}, max ${mib(Math.max(...trees))}, last ${mib(trees.at(-1))} MiB; ` +
-      `app-server restarts logged: ${(p.log().match(/app-server.*(recycl|restart)/gi) || []).length}`);
+      `app-server restarts logged: ${(p.log().match(/msg="restarting (the backend|codex app-server before the job)"/g) || []).length}`);
   } finally {
     await p.stop();
     await mock.close();
