@@ -23,7 +23,7 @@ struct Config {
     std::string socket_group;     // name or number; empty: the proxy's group
     std::string user = "codex-proxy";  // who the proxy becomes when started as root
     std::string codex_bin = "codex";
-    std::string codex_model;  // empty: codex's own default
+    std::string codex_model;  // empty: config.toml's `model`, else kCodexFallbackModel (codex_model_catalog.h)
     std::string models;       // CODEX_PROXY_MODELS, see supervisor/codex/model_names.h
     std::string model_map;    // CODEX_PROXY_MODEL_MAP
     std::string unknown_model = "default";  // CODEX_PROXY_UNKNOWN_MODEL: default or reject

@@ -1,5 +1,5 @@
 // Everything an executor is given, in one place: the supervisor fills it
-// (supervisor/executor_slot.cpp), sends it as the first frame on the
+// (supervisor/jobs/executor_slot.cpp), sends it as the first frame on the
 // channel (ipc::MsgType::Setup), and the executor decodes it before it
 // hardens itself. Each default is written here once; common/config.h takes
 // the operator-facing ones from here.

@@ -128,7 +128,7 @@ bool AppServerProcess::spawn(const std::vector<std::string> &argv, const std::ve
     if (got == static_cast<ssize_t>(sizeof child_errno)) {
         waitpid(pid, nullptr, 0);
         p.close_all();
-        error = std::string("cannot run codex app-server: ") + strerror(child_errno);
+        error = std::string("cannot run codex: ") + strerror(child_errno);
         return false;
     }
     pid_ = pid;

@@ -32,7 +32,8 @@ uint16_t http_status_of(const cJSON *variant) {
 }
 
 AppServerErrorKind kind_of_name(const char *name) {
-    if (!strcmp(name, "usageLimitExceeded") || !strcmp(name, "rateLimitExceeded")) return AppServerErrorKind::UsageLimit;
+    if (!strcmp(name, "usageLimitExceeded") || !strcmp(name, "rateLimitExceeded"))
+        return AppServerErrorKind::UsageLimit;
     if (!strcmp(name, "contextWindowExceeded")) return AppServerErrorKind::ContextWindow;
     if (!strcmp(name, "unauthorized")) return AppServerErrorKind::Unauthorized;
     if (!strcmp(name, "serverOverloaded")) return AppServerErrorKind::Overloaded;

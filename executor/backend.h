@@ -9,13 +9,21 @@
 //
 // What a backend still gets from the supervisor, and what a second one
 // must accept or change there: the job's prompt is one text rendered for
-// codex (supervisor/prompt.cpp: the transcript, tool and schema
+// codex (supervisor/codex/prompt.cpp: the transcript, tool and schema
 // instructions, images referred to as codex's `[Image #N]` labels, in the
 // order of JobMsg::images); its size is checked against codex's input
 // limit by the supervisor; the answer is checked by the supervisor
 // (answer_parse) from the job's message text. A backend that speaks to
 // codex (exec, app-server) needs no supervisor change; one that speaks to
 // something else must take that prompt as it is.
+//
+// Details of SEAM_SPEC.md's shape as built: the setup arrives as the first
+// frame (ipc::MsgType::Setup) and reaches the backend as ExecutorSetup;
+// a restart after Recycle/Failed is tried JobLoopOptions::restart_attempts
+// times with a doubling backoff, then the executor exits 1. The supervisor
+// does not see a recycle: the executor stays idle to it, so a job sent
+// meanwhile waits for the start() to finish. A backend whose start is slow
+// should therefore recycle rarely (limits, not every job).
 #pragma once
 #include <memory>
 #include <string>

@@ -22,7 +22,7 @@
 
 namespace {
 
-constexpr uint64_t kStartTimeoutMs = 30000;   // spawn + initialize
+constexpr uint64_t kStartTimeoutMs = 10000;   // spawn + initialize (about 0.1-0.6 s on a busy machine)
 constexpr uint64_t kSpareTimeoutMs = 5000;    // pre-starting a thread while idle
 constexpr uint64_t kInterruptGraceMinMs = 500;  // turn/interrupt before the server is killed
 constexpr int kIdleCheckMs = 1000;
@@ -45,6 +45,11 @@ FileStamp stamp_of(const std::string &path) {
     if (stat(path.c_str(), &st) != 0) return s;
     s.exists = true, s.ino = st.st_ino, s.size = st.st_size, s.mtime = st.st_mtim;
     return s;
+}
+
+// result.thread.id of a thread/start reply (null when absent).
+const cJSON *thread_id_of(const RpcMessage &reply) {
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
 }
 
 // One job's turn: what codex said, and how it ended.
@@ -80,8 +85,9 @@ void Turn::on_event(const AppEvent &e) {
         if (e.item_id == open_item && !streamed.empty()) {
             // The message is its deltas and then the rest; codex's final
             // text normally equals the deltas, so the rest is empty.
-            if (e.text.compare(0, streamed.size(), streamed) == 0) ch.message_end(std::string_view(e.text).substr(streamed.size()));
-            else {
+            if (e.text.compare(0, streamed.size(), streamed) == 0) {
+                ch.message_end(std::string_view(e.text).substr(streamed.size()));
+            } else {
                 LogLine("executor", "warn", "app-server message differs from its deltas").kv("item", e.item_id).emit();
                 ch.message_end("");
             }
@@ -109,7 +115,10 @@ void Turn::on_event(const AppEvent &e) {
         break;
     case AppEventKind::Error:
         if (!e.will_retry || error.kind == AppServerErrorKind::None) error = e.error;
-        if (e.will_retry) LogLine("executor", "warn", "codex app-server error, retrying").kv("detail", e.error.message.substr(0, 300)).emit();
+        if (e.will_retry)
+            LogLine("executor", "warn", "codex app-server error, retrying")
+                .kv("detail", e.error.message.substr(0, 300))
+                .emit();
         break;
     default: break;
     }
@@ -139,6 +148,7 @@ public:
 private:
     std::vector<std::string> argv() const;
     std::string auth_path() const { return setup_.codex_home + "/auth.json"; }
+    bool launch(std::string &error);
     bool restart(std::string &error);
     bool take_thread(const std::string &model, const std::string &cwd, uint64_t deadline, JobChannel &ch,
                      std::string &thread_id, ipc::DoneMsg &done);
@@ -155,6 +165,7 @@ private:
     uint64_t idle_since_ = 0;
     std::string spare_thread_, spare_model_;
     std::string recycle_reason_;  // set when the server must be replaced before the next job
+    std::string start_error_;     // the last start failed: the next job tries again
     uint64_t rate_limit_resets_at_ = 0;
 };
 
@@ -164,14 +175,28 @@ std::vector<std::string> CodexAppServerBackend::argv() const {
     return a;
 }
 
+// A server that cannot start does not keep the executor from serving: each
+// job tries again and, failing, answers at once (spawn_failed: 503), as a
+// `codex exec` that cannot run does, instead of every request waiting out
+// its time for an executor that never comes up.
 bool CodexAppServerBackend::start(std::string &error) {
+    if (launch(error)) return true;
+    LogLine("executor", "error", "codex app-server did not start; each job tries again").kv("error", error).emit();
+    start_error_ = error;
+    error.clear();
+    return true;
+}
+
+bool CodexAppServerBackend::launch(std::string &error) {
+    start_error_.clear();
     uint64_t t0 = monotonic_ms();
     auth_at_start_ = stamp_of(auth_path());
     // SQLite's temporary files (codex's state DB migrations) go where
     // Landlock lets it write, not /tmp.
     std::vector<std::string> env;
     if (!setup_.sqlite_home.empty()) env.push_back("SQLITE_TMPDIR=" + setup_.sqlite_home);
-    if (!server_.start(argv(), env, setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error)) return false;
+    if (!server_.start(argv(), env, setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error))
+        return false;
     turns_ = 0;
     recycle_reason_.clear();
     spare_thread_.clear();
@@ -189,7 +214,9 @@ void CodexAppServerBackend::stop() {
 
 bool CodexAppServerBackend::restart(std::string &error) {
     stop();
-    return start(error);
+    if (launch(error)) return true;
+    start_error_ = error;
+    return false;
 }
 
 void CodexAppServerBackend::on_idle_note(RpcMessage &m) {
@@ -205,7 +232,7 @@ void CodexAppServerBackend::start_spare() {
     CallResult r = server_.call("thread/start", app_server_thread_start_params(setup_.workdir, spare_model_),
                                 monotonic_ms() + kSpareTimeoutMs, -1, reply,
                                 [this](RpcMessage &m) { on_idle_note(m); });
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
+    const cJSON *id = thread_id_of(reply);
     if (r == CallResult::Ok && cJSON_IsString(id)) spare_thread_ = id->valuestring;
     else recycle_reason_ = "could not pre-start a thread";
 }
@@ -213,12 +240,16 @@ void CodexAppServerBackend::start_spare() {
 BackendHealth CodexAppServerBackend::health() {
     BackendHealth h;
     uint64_t now = monotonic_ms();
-    if (!server_.tend([this](RpcMessage &m) { on_idle_note(m); })) recycle_reason_ = "codex app-server died: " + server_.failure();
+    if (!start_error_.empty()) return h;  // not running: the next job starts it
+    uint64_t rss_limit_kb = uint64_t{setup_.app_server_max_rss_mb} * 1024;
+    if (!server_.tend([this](RpcMessage &m) { on_idle_note(m); }))
+        recycle_reason_ = "codex app-server died: " + server_.failure();
     else if (server_.non_json_lines()) recycle_reason_ = "codex app-server printed lines that are not JSON-RPC";
     else if (server_.flooding()) recycle_reason_ = "codex app-server floods notifications while idle";
     else if (setup_.app_server_max_turns && turns_ >= setup_.app_server_max_turns) recycle_reason_ = "turn limit";
-    else if (setup_.app_server_max_idle_ms && now - idle_since_ > setup_.app_server_max_idle_ms) recycle_reason_ = "idle limit";
-    else if (setup_.app_server_max_rss_mb && server_.process().tree_rss_kb() > uint64_t{setup_.app_server_max_rss_mb} * 1024)
+    else if (setup_.app_server_max_idle_ms && now - idle_since_ > setup_.app_server_max_idle_ms)
+        recycle_reason_ = "idle limit";
+    else if (setup_.app_server_max_rss_mb && server_.process().tree_rss_kb() > rss_limit_kb)
         recycle_reason_ = "RSS limit";
     if (recycle_reason_.empty()) start_spare();
     if (!recycle_reason_.empty()) {
@@ -243,7 +274,7 @@ bool CodexAppServerBackend::take_thread(const std::string &model, const std::str
         CallResult r = server_.call("thread/start", app_server_thread_start_params(cwd, model), deadline,
                                     ch.control_fd(), reply, [](RpcMessage &) {});
         if (r == CallResult::Control && !ch.control_ready()) continue;
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reply.body, "thread"), "id");
+        const cJSON *id = thread_id_of(reply);
         if (r == CallResult::Ok && cJSON_IsString(id)) {
             thread_id = id->valuestring;
             return true;

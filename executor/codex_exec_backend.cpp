@@ -25,6 +25,7 @@
 #include "common/unique_fd.h"
 #include "executor/backend.h"
 #include "executor/codex_events.h"
+#include "executor/codex_failure.h"
 #include "executor/codex_flags.h"
 #include "executor/job_files.h"
 #include "executor/process_tree.h"
@@ -255,7 +256,8 @@ bool spawn(Run &r, const std::vector<std::string> &args, const std::string &dir,
     return true;
 }
 
-// Waits for the next thing to happen; returns the poll timeout used.
+// Waits up to timeout_ms for the next thing to happen (the supervisor's
+// cancel, codex's output, room for the prompt, codex's exit) and handles it.
 void pump_once(Run &r, int timeout_ms, bool &stop_requested) {
     struct pollfd fds[5];
     int n = 0;
@@ -286,7 +288,10 @@ ipc::DoneMsg classify(Run &r) {
     ipc::DoneMsg d;
     d.exit_status = exit_code_of(r.wait_status);
     if (r.turn_failed) {
-        d.outcome = ipc::Outcome::ModelFailed;
+        CodexFailure f = codex_failure_classify(r.failure, time(nullptr));
+        d.outcome = f.outcome;
+        d.retry_after_s = f.retry_after_s;
+        d.provider_status = f.provider_status;
         d.detail = r.failure;
     } else if (!r.exited || d.exit_status != 0) {
         d.outcome = ipc::Outcome::BackendFailed;

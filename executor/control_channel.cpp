@@ -5,12 +5,14 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 ControlChannel::ControlChannel(int fd) : fd_(fd) {
     int fl = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    // Inherited through dup2, so not close-on-exec: without this, codex
-    // would hold a channel to the supervisor.
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    // Inherited through dup2, so not close-on-exec: without FD_CLOEXEC,
+    // codex would hold a channel to the supervisor.
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+        error_ = std::string("cannot set up the channel to the supervisor: ") + strerror(errno);
 }
 
 bool ControlChannel::send(ipc::MsgType type, uint64_t job_id, const std::string &payload) {

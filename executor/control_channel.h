@@ -8,6 +8,8 @@
 class ControlChannel {
 public:
     explicit ControlChannel(int fd);
+    // Why the channel cannot be used (fcntl failed); empty when it can.
+    const std::string &error() const { return error_; }
     int fd() const { return fd_.get(); }
     // Writes a whole frame, waiting for room if the supervisor is slow.
     bool send(ipc::MsgType type, uint64_t job_id, const std::string &payload);
@@ -19,4 +21,5 @@ public:
 private:
     UniqueFd fd_;
     ipc::FrameReader reader_;
+    std::string error_;
 };

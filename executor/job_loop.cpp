@@ -18,7 +18,13 @@ class IpcJobChannel final : public JobChannel {
 public:
     IpcJobChannel(ControlChannel &ctl, uint64_t job_id) : ctl_(ctl), job_id_(job_id) {}
     int control_fd() const override { return ctl_.fd(); }
-    bool control_ready() override;
+    bool control_ready() override {
+        if (!ctl_.read_available()) gone_ = true;
+        return take_frames();
+    }
+    // Frames read with the job (a Cancel right behind it) wake no poll:
+    // looked at before the backend runs. True: stop now.
+    bool take_frames();
     void text_delta(std::string_view t) override;
     void message_end(std::string_view rest) override;
     void usage(const ipc::UsageMsg &u) override;
@@ -91,8 +97,7 @@ void IpcJobChannel::usage_windows(const ipc::UsageWindowsMsg &w) {
     send(ipc::MsgType::UsageWindows, ipc::encode(m));
 }
 
-bool IpcJobChannel::control_ready() {
-    if (!ctl_.read_available()) gone_ = true;
+bool IpcJobChannel::take_frames() {
     ipc::FrameHeader h;
     std::string payload;
     ipc::FrameStatus st;
@@ -123,7 +128,10 @@ bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, 
     IpcJobChannel ch(ctl, job_id);
     ipc::DoneMsg done;
     std::string dir, error;
-    if (!job_dir_create(opts.workdir, dir, error)) {
+    if (ch.take_frames()) {
+        done.outcome = ipc::Outcome::Cancelled;
+        done.detail = "cancelled before it started";
+    } else if (!job_dir_create(opts.workdir, dir, error)) {
         done.outcome = ipc::Outcome::SpawnFailed;
         done.detail = error;
     } else {

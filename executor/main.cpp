@@ -35,6 +35,19 @@ void usage(FILE *f) {
           f);
 }
 
+// Everything comes on the channel; argv only asks for the version or help.
+// Returns -1 to go on, else an exit code.
+int handle_args(int argc, char **argv) {
+    if (argc == 1) return -1;
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("codex-proxy-executor %s\n", CODEX_PROXY_VERSION);
+        return 0;
+    }
+    bool help = argc == 2 && strcmp(argv[1], "--help") == 0;
+    usage(help ? stdout : stderr);
+    return help ? 0 : 64;
+}
+
 // The first frame must be the setup.
 bool receive_setup(ControlChannel &ctl, ExecutorSetup &setup, std::string &error) {
     uint64_t give_up = monotonic_ms() + kSetupWaitMs;
@@ -88,12 +101,12 @@ int cannot_start(const std::string &error) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) return printf("codex-proxy-executor %s\n", CODEX_PROXY_VERSION), 0;
-    if (argc == 2 && strcmp(argv[1], "--help") == 0) return usage(stdout), 0;
-    if (argc != 1) return usage(stderr), 64;
+    int rc = handle_args(argc, argv);
+    if (rc >= 0) return rc;
     std::string error;
     if (!executor_refuse_root(error)) return cannot_start(error);
     ControlChannel ctl(kExecutorChannelFd);
+    if (!ctl.error().empty()) return cannot_start(ctl.error());
     ExecutorSetup setup;
     if (!receive_setup(ctl, setup, error)) return cannot_start("setup: " + error);
     if (!executor_harden(setup, error) || !set_codex_homes(setup, error) ||

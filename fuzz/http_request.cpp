@@ -26,6 +26,7 @@
 #include <string>
 
 #include "fuzz/scratch_dir.h"
+#include "supervisor/api/router.h"
 #include "supervisor/daemon/app.h"
 #include "supervisor/http/http_connection.h"
 #include "supervisor/jobs/scheduler.h"
@@ -36,12 +37,14 @@ struct Harness {
     uv_loop_t loop;
     App app;
     Scheduler *scheduler = nullptr;
+    ApiContext *api = nullptr;
+    Router *router = nullptr;
     std::string socket_path;
 
     Harness() {
         uv_loop_init(&loop);
         app.loop = &loop;
-        app.listener_is_unix = true;
+        app.http.is_unix = true;
         app.cfg.max_concurrency = 0;  // no executors: jobs wait in the queue
         app.cfg.max_queue = 2;
         app.cfg.max_body_bytes = 64 * 1024;
@@ -51,13 +54,19 @@ struct Harness {
         std::string error;
         if (!app.responses.open(dir + "/responses", 1 << 20, 3600, error)) abort();
         socket_path = dir + "/listen.sock";
-        scheduler = new Scheduler(app);  // lives as long as the process
+        // These live as long as the process.
+        scheduler = new Scheduler(app_jobs_context(app));
         app.scheduler = scheduler;
+        api = new ApiContext(app_api_context(app));
+        router = new Router(*api);
+        app.http.loop = &loop;
+        app.http.cfg = &app.cfg;
+        app.http.handler = router;
         uv_pipe_init(&loop, &app.listener.pipe, 0);
         app.listener.pipe.data = &app;
         if (uv_pipe_bind(&app.listener.pipe, socket_path.c_str()) != 0) abort();
         int rc = uv_listen(reinterpret_cast<uv_stream_t *>(&app.listener.pipe), 16, [](uv_stream_t *s, int status) {
-            if (status == 0) HttpConnection::accept_from(*static_cast<App *>(s->data), s);
+            if (status == 0) HttpConnection::accept_from(static_cast<App *>(s->data)->http, s);
         });
         if (rc != 0) abort();
     }
@@ -126,8 +135,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     shutdown(fd, SHUT_WR);
     settle(*h, fd, data, left, out);
     close(fd);
-    for (int turn = 0; turn < 100 && !h->app.connections.empty(); turn++) uv_run(&h->loop, UV_RUN_NOWAIT);
-    if (!h->app.connections.empty()) connection_outlived_its_client();
+    for (int turn = 0; turn < 100 && !h->app.http.connections.empty(); turn++) uv_run(&h->loop, UV_RUN_NOWAIT);
+    if (!h->app.http.connections.empty()) connection_outlived_its_client();
     if (h->scheduler->counts().queued != 0) job_left_queued_after_its_client();
     return 0;
 }

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ApiKeys keys;
     int count = 0;
     std::string error;
-    if (!api_keys_parse(text, "fuzz", keys, count, error)) {
+    if (!api_key_sources_parse(text, "fuzz", keys, count, error)) {
         if (error.empty()) abort();
         return 0;
     }

@@ -9,7 +9,7 @@
 #include "common/json_doc.h"
 #include "supervisor/answer/json_schema_check.h"
 #include "supervisor/base/json_util.h"
-#include "supervisor/http/request_id.h"
+#include "supervisor/base/random_id.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "supervisor/base/json_util.h"
 #include "supervisor/api/off_loop.h"
 #include "supervisor/api/request_common.h"
-#include "supervisor/http/request_id.h"
+#include "supervisor/base/random_id.h"
 #include "supervisor/http/sse.h"
 
 namespace {

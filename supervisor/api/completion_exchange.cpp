@@ -4,10 +4,11 @@
 
 #include "common/log.h"
 #include "supervisor/answer/answer_parse.h"
-#include "supervisor/daemon/app.h"
 #include "supervisor/codex/codex_login.h"
+#include "supervisor/http/http_status.h"
 #include "supervisor/api/off_loop.h"
 #include "supervisor/api/request_common.h"
+#include "supervisor/api/router.h"
 #include "supervisor/jobs/scheduler.h"
 #include "supervisor/http/sse.h"
 
@@ -21,16 +22,16 @@ constexpr uint64_t kMinRetryMs = 1000;
 class CompletionExchange final : public Exchange, public JobSink {
 public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
-                       AnswerPlan plan)
+                       AnswerPlan plan, const char *turns_param)
         : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))),
-          plan_(std::move(plan)), start_ms_(uv_now(c.app().loop)) {}
+          plan_(std::move(plan)), turns_param_(turns_param), start_ms_(uv_now(c.loop())) {}
     ~CompletionExchange() override { client_gone(); }
 
     Scheduler::Submit submit(ipc::JobMsg msg);
     void open_stream();
 
     void client_gone() override {
-        if (job_) conn_->app().scheduler->cancel(job_);
+        if (job_) api_context(*conn_).scheduler.cancel(job_);
         job_ = nullptr;
         check_.cut();
     }
@@ -47,7 +48,7 @@ private:
     void record(const JobResult &r);
     bool retry(const std::string &problem);
     void answer(const Answer &a);
-    void fail(const ApiError &e);
+    void fail(const ApiError &e, uint32_t retry_after_s = 0);
     void checked(bool ok, const Answer &a, const std::string &problem);
     friend class AnswerCheck;
 
@@ -56,6 +57,7 @@ private:
     bool stream_;
     std::shared_ptr<const AnswerSpec> spec_;  // shared with an answer check in flight
     AnswerPlan plan_;
+    const char *turns_param_;  // a static string: messages, input
     uint64_t start_ms_;
     ipc::JobMsg msg_;  // kept for the one retry of a checked answer
     int attempts_ = 0;
@@ -94,7 +96,7 @@ Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
     messages_ = 0;
     in_message_ = false;
     Job *job = nullptr;
-    Scheduler::Submit s = conn_->app().scheduler->submit(this, std::move(msg), &job);
+    Scheduler::Submit s = api_context(*conn_).scheduler.submit(this, std::move(msg), &job);
     if (s == Scheduler::Submit::Accepted) job_ = job;
     return s;
 }
@@ -102,7 +104,7 @@ Scheduler::Submit CompletionExchange::submit(ipc::JobMsg msg) {
 void CompletionExchange::open_stream() {
     conn_->stream_begin(200, "text/event-stream; charset=utf-8");
     conn_->stream_write(fmt_->stream_open());
-    conn_->stream_heartbeat(conn_->app().cfg.sse_keepalive_ms, sse_comment("keep-alive"));
+    conn_->stream_heartbeat(api_context(*conn_).cfg.sse_keepalive_ms, sse_comment("keep-alive"));
 }
 
 void CompletionExchange::add_text(std::string_view t) {
@@ -116,9 +118,9 @@ void CompletionExchange::add_text(std::string_view t) {
 void CompletionExchange::first_output() {
     if (output_started_) return;
     output_started_ = true;
-    App &app = conn_->app();
+    ApiContext &api = api_context(*conn_);
     const HttpRequest &r = conn_->request();
-    app.metrics.first_token(app.model_names, r.stats.model, static_cast<double>(uv_now(app.loop) - r.start_ms) / 1000.0);
+    api.metrics.first_token(api.model_names, r.stats.model, static_cast<double>(uv_now(api.loop) - r.start_ms) / 1000.0);
 }
 
 // Free text is every message, separated; a checked answer is the last one.
@@ -170,8 +172,8 @@ bool CompletionExchange::retry(const std::string &problem) {
         .kv("problem", problem.substr(0, 300))
         .emit();
     // The retry runs within what is left of the request's time.
-    uint64_t elapsed = uv_now(conn_->app().loop) - start_ms_;
-    uint32_t timeout = conn_->app().cfg.timeout_ms;
+    uint64_t elapsed = uv_now(conn_->loop()) - start_ms_;
+    uint32_t timeout = api_context(*conn_).cfg.timeout_ms;
     if (attempts_ >= 2 || elapsed + kMinRetryMs >= timeout) return false;
     ipc::JobMsg again = msg_;
     again.timeout_ms = static_cast<uint32_t>(timeout - elapsed);
@@ -184,10 +186,11 @@ void CompletionExchange::job_done(const JobResult &r) {
     job_ = nullptr;
     record(r);
     if (r.kind != JobResult::Kind::Finished || r.done.outcome != ipc::Outcome::Ok) {
-        fail(completion_error(r, conn_->app().cfg.timeout_ms));
+        fail(completion_error(r, api_context(*conn_).cfg.timeout_ms, turns_param_),
+             r.kind == JobResult::Kind::Finished ? r.done.retry_after_s : 0);
         return;
     }
-    check_.start(conn_->app().loop, std::make_unique<AnswerCheck>(*this, std::move(text_)));
+    check_.start(conn_->loop(), std::make_unique<AnswerCheck>(*this, std::move(text_)));
 }
 
 void CompletionExchange::checked(bool ok, const Answer &a, const std::string &problem) {
@@ -207,8 +210,8 @@ void CompletionExchange::answer(const Answer &a) {
     HttpConnection *c = conn_;  // the calls below may end this exchange
     conn_->request().stats.outcome = "ok";
     first_output();
-    App &app = conn_->app();
-    app.metrics.token_usage(app.model_names, conn_->request().stats.model, usage_.input_tokens, usage_.output_tokens);
+    ApiContext &api = api_context(*conn_);
+    api.metrics.token_usage(api.model_names, conn_->request().stats.model, usage_.input_tokens, usage_.output_tokens);
     fmt_->completed(a);
     if (stream_) {
         std::string out = free_text() ? "" : fmt_->stream_answer(a);
@@ -219,11 +222,15 @@ void CompletionExchange::answer(const Answer &a) {
     }
 }
 
-void CompletionExchange::fail(const ApiError &e) {
+// A stream has sent its 200 already: the error is its last event, and a
+// Retry-After can only be in the message.
+void CompletionExchange::fail(const ApiError &e, uint32_t retry_after_s) {
     HttpConnection *c = conn_;
     if (stream_) {
         c->stream_write(fmt_->stream_fail(e));
         c->stream_end();
+    } else if (retry_after_s) {
+        c->respond_error(e, {{"Retry-After", std::to_string(retry_after_s)}});
     } else {
         c->respond_error(e);
     }
@@ -231,7 +238,7 @@ void CompletionExchange::fail(const ApiError &e) {
 
 }  // namespace
 
-ApiError completion_error(const JobResult &r, uint32_t timeout_ms) {
+ApiError completion_error(const JobResult &r, uint32_t timeout_ms, const char *turns_param) {
     ApiError e;
     e.type = "server_error";
     switch (r.kind) {
@@ -262,6 +269,30 @@ ApiError completion_error(const JobResult &r, uint32_t timeout_ms) {
         e.status = 503, e.code = "codex_unavailable";
         e.message = "Codex could not be started; see the proxy log for details.";
         break;
+    case ipc::Outcome::RateLimited:
+        e.status = 429, e.type = "rate_limit_error", e.code = "rate_limit_exceeded";
+        e.message = "The Codex account's usage limit or its model provider's rate limit was reached; " +
+                    (r.done.retry_after_s ? "try again in " + std::to_string(r.done.retry_after_s) + " seconds."
+                                          : std::string("try again later."));
+        break;
+    case ipc::Outcome::Unauthorized:
+        e = codex_login_required_error();
+        e.message = "The model provider refused Codex's login (expired or revoked). As the proxy's run user, run "
+                    "`codex login` (on a headless host `codex login --device-auth`) with the CODEX_HOME the proxy "
+                    "reads; the next request picks the login up, no restart needed.";
+        break;
+    case ipc::Outcome::ContextWindowExceeded:
+        e = api_error_invalid("This model's maximum context length was exceeded: the conversation does not fit its "
+                              "context window. Shorten the messages or the input and try again.",
+                              turns_param, "context_length_exceeded");
+        break;
+    case ipc::Outcome::ProviderFailed:
+        e.status = 502, e.code = "upstream_error";
+        e.message = r.done.provider_status
+                        ? "The model provider answered HTTP " + std::to_string(r.done.provider_status) + " (" +
+                              http_status_text(r.done.provider_status) + "); the request can be retried."
+                        : std::string("The model provider failed the request; the request can be retried.");
+        break;
     default:
         e.status = 502, e.code = "codex_failed";
         e.message = "Codex failed to answer (exit status " + std::to_string(r.done.exit_status) +
@@ -290,25 +321,26 @@ bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError
     out.msg.reasoning_effort = std::move(req.reasoning_effort);
     out.client_model = std::move(req.client_model);
     out.stream = req.stream;
+    out.turns_param = req.turns_param;
     out.spec = std::move(req.spec);
     return check_prompt_not_blank(out.msg.prompt, req.turns_param, err) &&
            check_prompt_size(out.msg.prompt, req.turns_param, err) && check_job_size(out.msg, err);
 }
 
 void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt) {
-    App &app = c.app();
+    ApiContext &api = api_context(c);
     c.request().stats.model = p.client_model;
-    if (!model_names_resolve(app.model_names, p.client_model, p.msg.model)) {
+    if (!model_names_resolve(api.model_names, p.client_model, p.msg.model)) {
         c.respond_error(api_error_model_not_found(p.client_model));
         return;
     }
     // Without a login codex would retry its provider for ~30 s and fail.
-    if (codex_login_missing(app.codex_home, app.private_home.dir, app.cfg.pass_env)) {
+    if (codex_login_missing(api.codex_home, api.private_home.dir, api.cfg.pass_env)) {
         c.respond_error(codex_login_required_error());
         return;
     }
-    p.msg.timeout_ms = app.cfg.timeout_ms;
-    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan);
+    p.msg.timeout_ms = api.cfg.timeout_ms;
+    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan, p.turns_param);
     switch (ex->submit(std::move(p.msg))) {
     case Scheduler::Submit::QueueFull:
         c.respond_error(api_error_for_status(429), {{"Retry-After", "1"}});

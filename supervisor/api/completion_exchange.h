@@ -54,6 +54,7 @@ struct PreparedCompletion {
     ipc::JobMsg msg;  // prompt, output schema, images, reasoning effort
     std::string client_model;
     bool stream = false;
+    const char *turns_param = "";  // as in CompletionRequest
     AnswerSpec spec;
     AnswerPlan plan;
 };
@@ -63,5 +64,7 @@ bool completion_prepare(CompletionRequest req, PreparedCompletion &out, ApiError
 // model is unknown or the job cannot be queued.
 void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<AnswerFormat> fmt);
 
-// The error a failed job becomes, for both whole and streamed answers.
-ApiError completion_error(const JobResult &r, uint32_t timeout_ms);
+// The error a failed job becomes, for both whole and streamed answers;
+// turns_param names the conversation (messages, input) in a 400. A
+// RateLimited job's retry_after_s goes in a Retry-After header (whole answers).
+ApiError completion_error(const JobResult &r, uint32_t timeout_ms, const char *turns_param = "");

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "supervisor/daemon/app.h"
+#include "supervisor/api/router.h"
 #include "supervisor/codex/codex_login.h"
 #include "supervisor/base/json_util.h"
 #include "supervisor/jobs/scheduler.h"
@@ -15,14 +15,14 @@ namespace {
 // goes rarely, so it is looked for at most this often.
 constexpr uint64_t kLoginCheckMs = 1000;
 
-bool login_present(App &app) {
-    uint64_t now = uv_now(app.loop);
-    if (!app.codex_login_checked || now - app.codex_login_checked_ms >= kLoginCheckMs) {
-        app.codex_login_found = codex_login_present(app.private_home.dir) || codex_login_present(app.codex_home);
-        app.codex_login_checked = true;
-        app.codex_login_checked_ms = now;
+bool login_present(ApiContext &api) {
+    uint64_t now = uv_now(api.loop);
+    if (!api.login.checked || now - api.login.checked_ms >= kLoginCheckMs) {
+        api.login.found = codex_login_present(api.private_home.dir) || codex_login_present(api.codex_home);
+        api.login.checked = true;
+        api.login.checked_ms = now;
     }
-    return app.codex_login_found;
+    return api.login.found;
 }
 
 // Counts as raw JSON: cJSON prints every number as a double and reads it
@@ -34,14 +34,14 @@ void add_count(cJSON *o, const char *name, uint64_t n) {
 }  // namespace
 
 void handle_healthz(HttpConnection &c) {
-    App &app = c.app();
-    Scheduler::Counts n = app.scheduler->counts();
-    bool login = login_present(app);
-    const char *status = app.draining ? "draining" : (n.idle + n.busy > 0 ? "ok" : "degraded");
+    ApiContext &api = api_context(c);
+    Scheduler::Counts n = api.scheduler.counts();
+    bool login = login_present(api);
+    const char *status = api.draining ? "draining" : (n.idle + n.busy > 0 ? "ok" : "degraded");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", status);
     cJSON_AddStringToObject(o, "version", CODEX_PROXY_VERSION);
-    add_count(o, "uptime_ms", uv_now(app.loop) - app.started_ms);
+    add_count(o, "uptime_ms", uv_now(api.loop) - api.started_ms);
     cJSON *ex = cJSON_AddObjectToObject(o, "executors");
     add_count(ex, "idle", static_cast<uint64_t>(n.idle));
     add_count(ex, "busy", static_cast<uint64_t>(n.busy));

@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include "common/log.h"
-#include "supervisor/daemon/app.h"
 #include "supervisor/http/http_connection.h"
 
 struct OffLoopWork::Pending {
@@ -86,5 +85,5 @@ void off_loop_for_request(HttpConnection &c, std::unique_ptr<OffLoopTask> task) 
     auto pending = std::make_unique<PendingRequest>();
     PendingRequest *raw = pending.get();
     c.set_exchange(std::move(pending));
-    raw->work.start(c.app().loop, std::make_unique<RequestTask>(c, std::move(task)));
+    raw->work.start(c.loop(), std::make_unique<RequestTask>(c, std::move(task)));
 }

@@ -18,7 +18,8 @@ bool parse_model(const cJSON *root, std::string &model, ApiError &err);
 // "stream": absent, null or a boolean.
 bool parse_stream(const cJSON *root, bool &stream, ApiError &err);
 // Text of a content value: a string, or an array of text parts whose types
-// are in allowed_types (comma-free list like {"text"}). param names the field.
+// are in allowed_types (a null-terminated array, like {"text", nullptr}).
+// param names the field.
 // With images, image parts (image_url, input_image) are taken too: each is
 // decoded into images and stands in the text as "[Image #N]", the label
 // codex gives the N-th attached image.

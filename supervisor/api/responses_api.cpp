@@ -5,13 +5,13 @@
 #include <cstring>
 #include <ctime>
 
-#include "supervisor/daemon/app.h"
 #include "supervisor/answer/answer_request.h"
 #include "supervisor/api/completion_exchange.h"
 #include "supervisor/base/json_util.h"
 #include "supervisor/api/off_loop.h"
 #include "supervisor/api/request_common.h"
-#include "supervisor/http/request_id.h"
+#include "supervisor/api/router.h"
+#include "supervisor/base/random_id.h"
 #include "supervisor/http/sse.h"
 
 namespace {
@@ -486,8 +486,9 @@ private:
 }  // namespace
 
 void handle_responses(HttpConnection &c) {
-    ResponseStore *store = c.app().responses.is_open() ? &c.app().responses : nullptr;
+    ApiContext &api = api_context(c);
+    ResponseStore *store = api.responses.is_open() ? &api.responses : nullptr;
     const std::string *auth = c.request().header("authorization");
-    std::string owner = c.app().keys.tenant(auth ? *auth : "");
+    std::string owner = api.keys.tenant(auth ? *auth : "");
     off_loop_for_request(c, std::make_unique<ResponsesParse>(c, store, std::move(owner)));
 }

@@ -3,11 +3,10 @@
 #include <cstring>
 #include <string_view>
 
-#include "supervisor/daemon/app.h"
 #include "supervisor/api/chat_completions.h"
 #include "supervisor/api/health.h"
-#include "supervisor/api/metrics.h"
-#include "supervisor/api/models.h"
+#include "supervisor/api/metrics_endpoint.h"
+#include "supervisor/api/models_endpoint.h"
 #include "supervisor/api/responses_api.h"
 
 namespace {
@@ -33,27 +32,28 @@ void method_not_allowed(HttpConnection &c, const char *allow) {
 
 }  // namespace
 
-bool router_precheck(HttpConnection &c, ApiError &err) {
-    App &app = c.app();
+ApiContext &api_context(HttpConnection &c) { return static_cast<Router *>(c.server().handler)->api(); }
+
+bool Router::precheck(HttpConnection &c, ApiError &err) {
     const HttpRequest &r = c.request();
-    bool needs_key = is_v1(r.path) || (r.path == "/metrics" && !app.cfg.metrics_public);
-    if (needs_key && app.keys.enabled()) {
+    bool needs_key = is_v1(r.path) || (r.path == "/metrics" && !api_.cfg.metrics_public);
+    if (needs_key && api_.keys.enabled()) {
         const std::string *auth = r.header("authorization");
-        if (!auth || !app.keys.check_authorization(*auth)) {
+        if (!auth || !api_.keys.check_authorization(*auth)) {
             err = api_error_for_status(401);
             if (!auth)
                 err.message = "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.";
             return false;
         }
     }
-    if (app.draining && r.path != "/healthz") {
+    if (api_.draining && r.path != "/healthz") {
         err = api_error_for_status(503);
         return false;
     }
     return true;
 }
 
-void route_request(HttpConnection &c) {
+void Router::on_request(HttpConnection &c) {
     const HttpRequest &r = c.request();
     std::string_view p = r.path;
     bool get = r.method == HTTP_GET || r.method == HTTP_HEAD;
@@ -68,4 +68,8 @@ void route_request(HttpConnection &c) {
     for (const char *prefix : kUnimplemented)
         if (has_prefix(p, prefix)) return c.respond_error(api_error_for_status(501));
     c.respond_error(api_error_for_status(404));
+}
+
+void Router::on_answered(const HttpRequest &r, int status) {
+    api_.metrics.request_done(api_.model_names, r, status, uv_now(api_.loop));
 }

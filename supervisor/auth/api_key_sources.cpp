@@ -33,7 +33,7 @@ void wipe(std::string &s) {
 bool load_file(const std::string &path, const std::string &source, ApiKeys &keys, std::string &error) {
     std::string text;
     int count = 0;
-    bool ok = read_secret_file(path, text, error) && api_keys_parse(text, source, keys, count, error);
+    bool ok = read_secret_file(path, text, error) && api_key_sources_parse(text, source, keys, count, error);
     wipe(text);
     if (ok && count == 0) {
         error = source + " holds no key";
@@ -44,7 +44,7 @@ bool load_file(const std::string &path, const std::string &source, ApiKeys &keys
 
 }  // namespace
 
-bool api_keys_parse(const std::string &text, const std::string &source, ApiKeys &keys, int &count,
+bool api_key_sources_parse(const std::string &text, const std::string &source, ApiKeys &keys, int &count,
                     std::string &error) {
     size_t pos = 0;
     for (int line = 1; pos <= text.size(); line++) {
@@ -67,13 +67,13 @@ bool api_keys_parse(const std::string &text, const std::string &source, ApiKeys 
     return true;
 }
 
-bool api_keys_load(Config &cfg, ApiKeys &keys, std::string &error) {
+bool api_key_sources_load(Config &cfg, ApiKeys &keys, std::string &error) {
     if (!cfg.api_key.empty()) keys.add(cfg.api_key);
     wipe(cfg.api_key);
-    return api_keys_load_files(cfg, keys, error);
+    return api_key_sources_load_files(cfg, keys, error);
 }
 
-bool api_keys_load_files(const Config &cfg, ApiKeys &keys, std::string &error) {
+bool api_key_sources_load_files(const Config &cfg, ApiKeys &keys, std::string &error) {
     if (!cfg.api_key_file.empty() && !load_file(cfg.api_key_file, "CODEX_PROXY_API_KEY_FILE", keys, error))
         return false;
     if (!cfg.credentials_dir.empty()) {
@@ -85,7 +85,7 @@ bool api_keys_load_files(const Config &cfg, ApiKeys &keys, std::string &error) {
     return true;
 }
 
-void api_keys_scrub_environment() {
+void api_key_sources_scrub_environment() {
     for (const char *const *name = kSecretSettings; *name; name++) {
         size_t n = strlen(*name);
         for (char **e = environ; *e; e++)

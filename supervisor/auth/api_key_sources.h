@@ -15,13 +15,13 @@ constexpr const char *kApiKeyCredential = "codex-proxy-api-keys";
 // Parses a key file's text: blank lines and lines starting with '#' are
 // skipped, surrounding spaces trimmed; a key holding a space or a control
 // character is an error naming the source and line (never the key).
-bool api_keys_parse(const std::string &text, const std::string &source, ApiKeys &keys, int &count,
+bool api_key_sources_parse(const std::string &text, const std::string &source, ApiKeys &keys, int &count,
                     std::string &error);
 
-bool api_keys_load(Config &cfg, ApiKeys &keys, std::string &error);
+bool api_key_sources_load(Config &cfg, ApiKeys &keys, std::string &error);
 // The file sources only (the key file and the credential), as a reload
 // reads them again; the environment's key cannot change while running.
-bool api_keys_load_files(const Config &cfg, ApiKeys &keys, std::string &error);
+bool api_key_sources_load_files(const Config &cfg, ApiKeys &keys, std::string &error);
 
 // Overwrites the values of the secret settings in the process environment.
-void api_keys_scrub_environment();
+void api_key_sources_scrub_environment();

@@ -37,12 +37,6 @@ std::string table_name(const std::string &line) {
 
 }  // namespace
 
-std::string codex_home_resolve(const std::string &configured) {
-    if (!configured.empty()) return configured;
-    const char *home = getenv("HOME");
-    return std::string(home ? home : "") + "/.codex";
-}
-
 bool codex_login_present(const std::string &codex_home) {
     struct stat st;
     return stat((codex_home + "/auth.json").c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;

@@ -10,8 +10,6 @@
 
 #include "supervisor/base/openai_error.h"
 
-// CODEX_HOME, or codex's own default of $HOME/.codex.
-std::string codex_home_resolve(const std::string &configured);
 bool codex_login_present(const std::string &codex_home);
 const char *codex_login_hint();
 

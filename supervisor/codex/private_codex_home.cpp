@@ -35,7 +35,11 @@ bool make_private_dir(const std::string &d, uid_t uid, gid_t gid, std::string &e
         error = "cannot hand " + d + " to the run user: " + strerror(errno);
         return false;
     }
-    chmod(d.c_str(), 0700);
+    // An existing directory may have been made with a wider mode.
+    if (chmod(d.c_str(), 0700) != 0) {
+        error = "cannot make " + d + " private (0700): " + strerror(errno);
+        return false;
+    }
     return true;
 }
 

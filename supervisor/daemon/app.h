@@ -1,24 +1,25 @@
 // The supervisor's one context: everything the event loop's callbacks reach.
-// There is no other mutable global state.
+// There is no other mutable global state. Only the daemon layer sees it: the
+// layers below get their own small contexts (JobsContext, ApiContext,
+// HttpServer), made of references into it.
 #pragma once
 #include <uv.h>
 
 #include <string>
-#include <unordered_set>
 
 #include "common/config.h"
 #include "common/unique_fd.h"
+#include "supervisor/api/api_context.h"
+#include "supervisor/api/response_store.h"
 #include "supervisor/auth/api_keys.h"
 #include "supervisor/codex/codex_binary.h"
-#include "supervisor/api/metrics.h"
 #include "supervisor/codex/model_names.h"
 #include "supervisor/codex/private_codex_home.h"
+#include "supervisor/http/http_server.h"
+#include "supervisor/jobs/jobs_context.h"
+#include "supervisor/jobs/scheduler.h"
+#include "supervisor/metrics/metrics.h"
 #include "supervisor/system/privileges.h"
-#include "supervisor/api/response_store.h"
-#include "supervisor/usage_windows.h"
-
-class HttpConnection;
-class Scheduler;
 
 struct App {
     uv_loop_t *loop = nullptr;
@@ -34,19 +35,14 @@ struct App {
     std::string codex_home;  // the configured CODEX_HOME: read, never written
     PrivateCodexHome private_home;  // what codex runs with
     std::string model_catalog;      // the catalog file codex runs with (codex_model_catalog.h)
-    bool codex_login_found = false;  // as /healthz last looked (health.cpp)
-    bool codex_login_checked = false;
-    uint64_t codex_login_checked_ms = 0;
     Metrics metrics;
-    UsageWindows usage_windows;  // the account's, as executors last reported them
     Scheduler *scheduler = nullptr;
-    std::unordered_set<HttpConnection *> connections;
+    HttpServer http;  // the connections, wired to the API's router in main
     // TCP (HOST:PORT) or a Unix socket (CODEX_PROXY_LISTEN=unix:...).
     union Listener {
         uv_tcp_t tcp;
         uv_pipe_t pipe;
     } listener;
-    bool listener_is_unix = false;
     uv_signal_t sigterm, sigint, sighup;
     std::string notify_socket;  // systemd's $NOTIFY_SOCKET (sd_notify.h); empty: none
     bool ready_notified = false;
@@ -56,5 +52,6 @@ struct App {
     uint64_t started_ms = 0;
 };
 
-// Shutdown progress: called whenever a job ends or an executor stops.
-void app_jobs_changed(App &app);
+// What each layer below is handed: references into app, which outlives them.
+JobsContext app_jobs_context(App &app);
+ApiContext app_api_context(App &app);

@@ -30,6 +30,7 @@
 #include "common/unique_fd.h"
 #include "supervisor/auth/api_key_sources.h"
 #include "supervisor/codex/codex_binary.h"
+#include "supervisor/codex/codex_home.h"
 #include "supervisor/codex/codex_login.h"
 #include "supervisor/system/executor_path.h"
 #include "supervisor/codex/private_codex_home.h"
@@ -347,7 +348,7 @@ bool check_api_keys(Doctor &d) {
     Config copy = d.cfg;
     ApiKeys keys;
     std::string error;
-    if (!api_keys_load(copy, keys, error)) {
+    if (!api_key_sources_load(copy, keys, error)) {
         problem(d, "API key", error, "fix the key file: one key per line, `#` comments, no spaces in a key");
         return false;
     }

@@ -26,7 +26,7 @@ constexpr uint64_t kExecutorStopMs = 3000;
 
 void on_connection(uv_stream_t *server, int status) {
     App &app = *static_cast<App *>(server->data);
-    if (status == 0) HttpConnection::accept_from(app, server);
+    if (status == 0) HttpConnection::accept_from(app.http, server);
 }
 
 bool resolve(const std::string &host, uint32_t port, sockaddr_storage &addr) {
@@ -113,7 +113,7 @@ int listen_unix(App &app) {
     int rc = socket_group(app.cfg.socket_group, gid);
     if (rc == 0) rc = clear_stale_socket(path);
     if (rc != 0) return rc;
-    app.listener_is_unix = true;
+    app.http.is_unix = true;
     uv_pipe_init(app.loop, &app.listener.pipe, 0);
     app.listener.pipe.data = &app;
     // Created private, then opened up to exactly the configured mode.
@@ -128,8 +128,7 @@ int listen_unix(App &app) {
 }
 
 void finish(App &app) {
-    for (HttpConnection *c : std::vector<HttpConnection *>(app.connections.begin(), app.connections.end()))
-        c->close_when_idle();
+    http_server_drain(app.http);
     // The signal watchers stay installed, only no longer keeping the loop
     // alive: closing them would restore the default action, and a second
     // SIGTERM while the last answers drain would kill the process.
@@ -167,7 +166,7 @@ bool lifecycle_listen(App &app) {
 }
 
 void lifecycle_check_socket_removable(const App &app) {
-    if (!app.listener_is_unix) return;
+    if (!app.http.is_unix) return;
     std::string path = app.cfg.listen.substr(strlen("unix:"));
     std::string dir = path.substr(0, std::max<size_t>(path.rfind('/'), 1));
     if (access(dir.c_str(), W_OK | X_OK) != 0)
@@ -197,12 +196,11 @@ void lifecycle_begin_shutdown(App &app) {
     LogLine("supervisor", "info", "shutting down").kv("grace_ms", app.cfg.shutdown_grace_ms).emit();
     sd_notify_send(app.notify_socket, "STOPPING=1");
     uv_close(reinterpret_cast<uv_handle_t *>(&app.listener), nullptr);
-    if (app.listener_is_unix && unlink(app.cfg.listen.c_str() + strlen("unix:")) != 0)
+    if (app.http.is_unix && unlink(app.cfg.listen.c_str() + strlen("unix:")) != 0)
         LogLine("supervisor", "warn", "cannot remove the socket file").kv("error", strerror(errno)).emit();
-    for (HttpConnection *c : std::vector<HttpConnection *>(app.connections.begin(), app.connections.end()))
-        c->close_when_idle();
+    http_server_drain(app.http);
     uv_timer_start(&app.grace_timer, on_grace_over, app.cfg.shutdown_grace_ms, 0);
-    app_jobs_changed(app);
+    lifecycle_jobs_changed(app);
 }
 
 // Ready for systemd once every executor has said it is, the first time.
@@ -214,7 +212,7 @@ static void notify_ready_once(App &app) {
     if (sd_notify_send(app.notify_socket, "READY=1")) LogLine("supervisor", "info", "told systemd: ready").emit();
 }
 
-void app_jobs_changed(App &app) {
+void lifecycle_jobs_changed(App &app) {
     notify_ready_once(app);
     app.scheduler->restart_idle_marked();
     if (!app.draining) return;

@@ -14,3 +14,6 @@ void lifecycle_watch_signals(App &app);
 // removed at exit (its directory is not the run user's to change).
 void lifecycle_check_socket_removable(const App &app);
 void lifecycle_begin_shutdown(App &app);
+// Shutdown and readiness progress: called whenever a job ends or an
+// executor becomes ready or stops (the scheduler's jobs_changed).
+void lifecycle_jobs_changed(App &app);

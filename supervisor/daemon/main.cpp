@@ -16,6 +16,7 @@
 #include "supervisor/daemon/app.h"
 #include "supervisor/codex/codex_binary.h"
 #include "supervisor/codex/codex_model_catalog.h"
+#include "supervisor/codex/codex_home.h"
 #include "supervisor/codex/codex_login.h"
 #include "supervisor/daemon/doctor.h"
 #include "supervisor/system/executor_path.h"
@@ -23,6 +24,7 @@
 #include "supervisor/api/off_loop.h"
 #include "supervisor/system/orphans.h"
 #include "supervisor/jobs/scheduler.h"
+#include "supervisor/api/router.h"
 #include "supervisor/system/work_directory.h"
 
 namespace {
@@ -99,8 +101,8 @@ bool setup(App &app, std::string &error) {
     if (!prepare_private_home(app, owner, group, error) || !write_model_catalog(app, owner, group, error))
         return false;
     if (!app.cfg.api_key.empty()) app.env_keys.add(app.cfg.api_key);
-    bool keys_ok = api_keys_load(app.cfg, app.keys, error);
-    api_keys_scrub_environment();
+    bool keys_ok = api_key_sources_load(app.cfg, app.keys, error);
+    api_key_sources_scrub_environment();
     if (!keys_ok) return false;
     // http-parser's own limit (a process-wide setting) stays above ours so
     // that ours decides, and answers 431.
@@ -140,14 +142,21 @@ void close_everything(uv_loop_t *loop) {
 
 int main(int argc, char **argv) {
     if (argc >= 2 && (!strcmp(argv[1], "doctor") || !strcmp(argv[1], "--check"))) {
-        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--run"))) return fputs(kUsage, stderr), 64;
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--run"))) {
+            fputs(kUsage, stderr);
+            return 64;
+        }
         if (sodium_init() < 0) return 1;
         return doctor_main(argc == 3);
     }
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--version")) return printf("codex-proxyd %s\n", CODEX_PROXY_VERSION), 0;
-        if (!strcmp(argv[i], "--help")) return fputs(kUsage, stdout), 0;
-        return fputs(kUsage, stderr), 64;
+        if (!strcmp(argv[i], "--version")) {
+            printf("codex-proxyd %s\n", CODEX_PROXY_VERSION);
+            return 0;
+        }
+        bool help = !strcmp(argv[i], "--help");
+        fputs(kUsage, help ? stdout : stderr);
+        return help ? 0 : 64;
     }
     signal(SIGPIPE, SIG_IGN);
     orphans_adopt();  // see orphans.h
@@ -163,8 +172,13 @@ int main(int argc, char **argv) {
     app.loop = &loop;
     app.started_ms = uv_now(&loop);
     log_start(app);
-    Scheduler scheduler(app);
+    Scheduler scheduler(app_jobs_context(app));
     app.scheduler = &scheduler;
+    ApiContext api = app_api_context(app);
+    Router router(api);
+    app.http.loop = &loop;
+    app.http.cfg = &app.cfg;
+    app.http.handler = &router;
     if (!lifecycle_listen(app)) {
         close_everything(&loop);
         return 1;

@@ -13,7 +13,7 @@
 namespace {
 
 bool listens_beyond_loopback(const App &app) {
-    if (app.listener_is_unix) return false;
+    if (app.http.is_unix) return false;
     in_addr v4;
     in6_addr v6;
     if (inet_pton(AF_INET, app.cfg.host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) != 127;
@@ -25,7 +25,7 @@ bool listens_beyond_loopback(const App &app) {
 void reload_keys(App &app) {
     ApiKeys fresh = app.env_keys;
     std::string error;
-    if (!api_keys_load_files(app.cfg, fresh, error)) {
+    if (!api_key_sources_load_files(app.cfg, fresh, error)) {
         LogLine("supervisor", "error", "reload: API keys not reloaded; the previous keys stay in force")
             .kv("error", error)
             .emit();

@@ -5,10 +5,9 @@
 #include <cstring>
 
 #include "common/log.h"
-#include "supervisor/daemon/app.h"
+#include "supervisor/base/random_id.h"
 #include "supervisor/http/http_status.h"
 #include "supervisor/http/request_id.h"
-#include "supervisor/api/router.h"
 
 namespace {
 
@@ -66,7 +65,7 @@ struct HttpCallbacks {
     static HttpConnection &c(http_parser *p) { return *static_cast<HttpConnection *>(p->data); }
     static bool grow(HttpConnection &c, size_t n) {
         c.header_bytes_ += n;
-        if (c.header_bytes_ <= c.app_.cfg.max_header_bytes) return true;
+        if (c.header_bytes_ <= c.server_.cfg->max_header_bytes) return true;
         c.reject(api_error_for_status(431));
         return false;
     }
@@ -75,8 +74,8 @@ struct HttpCallbacks {
         k.phase_ = HttpConnection::Phase::Headers;
         k.req_.wipe_credentials();
         k.req_ = HttpRequest();
-        k.req_.start_ms = uv_now(k.app_.loop);
-        k.arm_timer(k.app_.cfg.header_timeout_ms);
+        k.req_.start_ms = uv_now(k.server_.loop);
+        k.arm_timer(k.server_.cfg->header_timeout_ms);
         return 0;
     }
     static int url(http_parser *p, const char *at, size_t n) {
@@ -104,7 +103,7 @@ struct HttpCallbacks {
     }
     static int body(http_parser *p, const char *at, size_t n) {
         HttpConnection &k = c(p);
-        if (k.req_.body.size() + n > k.app_.cfg.max_body_bytes) {
+        if (k.req_.body.size() + n > k.server_.cfg->max_body_bytes) {
             k.reject(api_error_for_status(413));
             return -1;
         }
@@ -115,7 +114,7 @@ struct HttpCallbacks {
     // timeout; http-parser holds the chunk's size in content_length here.
     static int chunk_header(http_parser *p) {
         HttpConnection &k = c(p);
-        if (p->content_length > k.app_.cfg.max_body_bytes - k.req_.body.size()) {
+        if (p->content_length > k.server_.cfg->max_body_bytes - k.req_.body.size()) {
             k.reject(api_error_for_status(413));
             return -1;
         }
@@ -135,33 +134,33 @@ const http_parser_settings HttpCallbacks::settings = {
     HttpCallbacks::header_value,  HttpCallbacks::headers_complete, HttpCallbacks::body,
     HttpCallbacks::message_complete, HttpCallbacks::chunk_header, nullptr};
 
-HttpConnection::HttpConnection(App &app) : app_(app) {
-    if (app.listener_is_unix) uv_pipe_init(app.loop, &sock_.pipe, 0);
-    else uv_tcp_init(app.loop, &sock_.tcp);
-    uv_timer_init(app.loop, &timer_);
-    uv_timer_init(app.loop, &write_timer_);
+HttpConnection::HttpConnection(HttpServer &server) : server_(server) {
+    if (server.is_unix) uv_pipe_init(server.loop, &sock_.pipe, 0);
+    else uv_tcp_init(server.loop, &sock_.tcp);
+    uv_timer_init(server.loop, &timer_);
+    uv_timer_init(server.loop, &write_timer_);
     stream()->data = this;
     timer_.data = this;
     write_timer_.data = this;
     handles_open_ = 3;
     http_parser_init(&parser_, HTTP_REQUEST);
     parser_.data = this;
-    app.connections.insert(this);
+    server.connections.insert(this);
 }
 
-HttpConnection::~HttpConnection() { app_.connections.erase(this); }
+HttpConnection::~HttpConnection() { server_.connections.erase(this); }
 
-void HttpConnection::accept_from(App &app, uv_stream_t *server) {
-    auto *c = new HttpConnection(app);
-    if (uv_accept(server, c->stream()) != 0 || app.draining) {
+void HttpConnection::accept_from(HttpServer &server, uv_stream_t *listener) {
+    auto *c = new HttpConnection(server);
+    if (uv_accept(listener, c->stream()) != 0 || server.draining) {
         c->close();
         return;
     }
-    if (!app.listener_is_unix) {
+    if (!server.is_unix) {
         uv_tcp_nodelay(&c->sock_.tcp, 1);
         c->peer_ = peer_key(&c->sock_.tcp);
     }
-    bool too_many = app.connections.size() > app.cfg.max_connections;
+    bool too_many = server.connections.size() > server.cfg->max_connections;
     if (too_many || c->over_peer_limit()) {
         // Say why, then close without reading a request: a bare close would
         // reach a client that already sent bytes as a reset.
@@ -173,7 +172,7 @@ void HttpConnection::accept_from(App &app, uv_stream_t *server) {
         c->reject(e);
         return;
     }
-    c->arm_timer(app.cfg.header_timeout_ms);
+    c->arm_timer(server.cfg->header_timeout_ms);
     c->start_reading();
 }
 
@@ -181,10 +180,10 @@ void HttpConnection::accept_from(App &app, uv_stream_t *server) {
 // that a single client cannot take every connection the proxy allows. Unix
 // socket peers are not counted: file permissions decide who connects there.
 bool HttpConnection::over_peer_limit() const {
-    uint32_t limit = app_.cfg.max_connections_per_peer;
+    uint32_t limit = server_.cfg->max_connections_per_peer;
     if (peer_.empty() || limit == 0) return false;
     uint32_t n = 0;
-    for (const HttpConnection *o : app_.connections) n += o->peer_ == peer_;  // this one included
+    for (const HttpConnection *o : server_.connections) n += o->peer_ == peer_;  // this one included
     return n > limit;
 }
 
@@ -287,7 +286,7 @@ bool HttpConnection::validate_framing() {
         reject(e);
         return false;
     }
-    if (cl && parser_.content_length > app_.cfg.max_body_bytes) {
+    if (cl && parser_.content_length > server_.cfg->max_body_bytes) {
         reject(api_error_for_status(413));
         return false;
     }
@@ -360,9 +359,9 @@ bool HttpConnection::validate_headers() {
     if (!refuse_upgrade()) return false;
     const std::string *rid = req_.header("x-request-id");
     req_.request_id = (rid && request_id_acceptable(*rid)) ? *rid : random_id("req_");
-    keep_alive_ = http_should_keep_alive(&parser_) && !app_.draining;
+    keep_alive_ = http_should_keep_alive(&parser_) && !server_.draining;
     ApiError early;
-    if (!router_precheck(*this, early)) {  // auth before a large body is read
+    if (!server_.handler->precheck(*this, early)) {  // auth before a large body is read
         reject(early);
         return false;
     }
@@ -376,7 +375,7 @@ bool HttpConnection::validate_headers() {
         if (parser_.http_major == 1 && parser_.http_minor >= 1) write_raw("HTTP/1.1 100 Continue\r\n\r\n", false);
     }
     phase_ = Phase::Body;
-    arm_timer(app_.cfg.body_timeout_ms);
+    arm_timer(server_.cfg->body_timeout_ms);
     return true;
 }
 
@@ -389,14 +388,14 @@ void HttpConnection::reject(const ApiError &e) {
     uv_timer_stop(&timer_);  // a header or body limit must not fire while the answer is written
     wipe_credentials();
     if (req_.request_id.empty()) req_.request_id = random_id("req_");
-    if (!req_.start_ms) req_.start_ms = uv_now(app_.loop);
+    if (!req_.start_ms) req_.start_ms = uv_now(server_.loop);
     phase_ = Phase::Handling;
     respond_error(e);
 }
 
 void HttpConnection::dispatch() {
     uv_timer_stop(&timer_);
-    route_request(*this);
+    server_.handler->on_request(*this);
     // Handlers read the key synchronously; nothing needs it after.
     wipe_credentials();
 }
@@ -444,7 +443,7 @@ void HttpConnection::on_write_timer() {
     LogLine("supervisor", "warn", "client stopped reading; connection closed")
         .kv("request_id", req_.request_id)
         .kv("unsent_bytes", waiting)
-        .kv("write_timeout_ms", app_.cfg.write_timeout_ms)
+        .kv("write_timeout_ms", server_.cfg->write_timeout_ms)
         .emit();
     close("write_timeout");
 }
@@ -521,7 +520,7 @@ void HttpConnection::write_raw(std::string data, bool last) {
     uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
     if (writes_pending_++ == 0) {
         write_mark_ = bytes_queued_;
-        uint32_t ms = app_.cfg.write_timeout_ms;
+        uint32_t ms = server_.cfg->write_timeout_ms;
         uv_timer_start(&write_timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_write_timer(); },
                        ms, ms);
     }
@@ -553,7 +552,7 @@ void HttpConnection::response_complete() {
     uv_timer_stop(&timer_);
     log_access();
     exchange_.reset();
-    if (!keep_alive_ || app_.draining) {
+    if (!keep_alive_ || server_.draining) {
         // Lingering close: send FIN, then drain what the client still sends
         // so that our answer is not lost to a reset.
         phase_ = Phase::Closing;
@@ -576,7 +575,7 @@ void HttpConnection::next_request() {
     header_bytes_ = 0;
     req_.wipe_credentials();
     req_ = HttpRequest();
-    arm_timer(app_.cfg.idle_timeout_ms);
+    arm_timer(server_.cfg->idle_timeout_ms);
     start_reading();
     if (!pending_in_.empty()) {
         std::string in;
@@ -627,13 +626,19 @@ void HttpConnection::log_access() {
         .kv("method", http_method_str(req_.method))
         .kv("path", req_.path.substr(0, 200))
         .kv("status", status_)
-        .kv("duration_ms", static_cast<int64_t>(uv_now(app_.loop) - req_.start_ms))
+        .kv("duration_ms", static_cast<int64_t>(uv_now(server_.loop) - req_.start_ms))
         .kv("bytes_in", req_.body.size());
     if (!s.model.empty()) line.kv("model", s.model);
     if (s.queue_ms >= 0) line.kv("queue_ms", s.queue_ms);
     if (s.codex_ms >= 0) line.kv("codex_ms", s.codex_ms).kv("exit", s.exit_status);
     if (s.outcome) line.kv("outcome", s.outcome);
     line.emit();
-    app_.metrics.request_done(app_.model_names, req_, status_, uv_now(app_.loop));
+    server_.handler->on_answered(req_, status_);
     req_.request_id.clear();  // one line per request
+}
+
+void http_server_drain(HttpServer &s) {
+    s.draining = true;
+    for (HttpConnection *c : std::vector<HttpConnection *>(s.connections.begin(), s.connections.end()))
+        c->close_when_idle();
 }

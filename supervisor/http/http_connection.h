@@ -15,10 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "supervisor/http/http_request.h"
 #include "supervisor/base/openai_error.h"
-
-struct App;
+#include "supervisor/http/http_request.h"
+#include "supervisor/http/http_server.h"
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -35,9 +34,10 @@ class HttpConnection {
 public:
     // Accepts a pending connection of server; closes it at once when over
     // the connection limit.
-    static void accept_from(App &app, uv_stream_t *server);
+    static void accept_from(HttpServer &server, uv_stream_t *listener);
 
-    App &app() { return app_; }
+    HttpServer &server() { return server_; }
+    uv_loop_t *loop() { return server_.loop; }
     HttpRequest &request() { return req_; }
 
     void respond(int status, std::string_view content_type, std::string_view body,
@@ -58,7 +58,7 @@ private:
     enum class Phase { Idle, Headers, Body, Handling, Closing };
     struct WriteReq;
 
-    explicit HttpConnection(App &app);
+    explicit HttpConnection(HttpServer &server);
     ~HttpConnection();
     friend struct HttpCallbacks;
 
@@ -88,7 +88,7 @@ private:
 
     uv_stream_t *stream() { return reinterpret_cast<uv_stream_t *>(&sock_); }
 
-    App &app_;
+    HttpServer &server_;
     union Socket {
         uv_tcp_t tcp;
         uv_pipe_t pipe;

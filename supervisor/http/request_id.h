@@ -5,5 +5,3 @@
 #include <string_view>
 
 bool request_id_acceptable(std::string_view id);
-// A fresh id: prefix followed by 24 random hex digits.
-std::string random_id(const char *prefix);

@@ -20,6 +20,10 @@ const struct {
     {P::Message, M::TextDelta, P::Message},
     {P::Message, M::MessageEnd, P::Job},
     {P::Usage, M::Done, P::Idle},
+    // The account's usage windows may come anywhere in a job, and change nothing.
+    {P::Job, M::UsageWindows, P::Job},
+    {P::Message, M::UsageWindows, P::Message},
+    {P::Usage, M::UsageWindows, P::Usage},
 };
 
 }  // namespace

@@ -10,9 +10,8 @@
 
 #include "common/executor_setup.h"
 #include "common/log.h"
-#include "supervisor/daemon/app.h"
 #include "supervisor/system/orphans.h"
-#include "supervisor/jobs/scheduler.h"
+#include "supervisor/jobs/jobs_context.h"
 #include "supervisor/system/work_directory.h"
 
 namespace {
@@ -24,7 +23,7 @@ constexpr uint64_t kHealthyLifeMs = 5000;
 
 // The executor's environment is an allow-list: nothing else the supervisor
 // was given (its API keys above all) reaches it or codex.
-std::vector<std::string> executor_env(const App &app) {
+std::vector<std::string> executor_env(const JobsContext &app) {
     std::vector<std::string> names = {"PATH", "HOME", "LANG", "TZ"};
     names.insert(names.end(), app.cfg.pass_env.begin(), app.cfg.pass_env.end());
     std::vector<std::string> env;
@@ -40,16 +39,16 @@ std::vector<std::string> executor_env(const App &app) {
 }
 
 // The executor's own SQLite directory, made before it starts.
-void prepare_sqlite_dir(const App &app, int index) {
+void prepare_sqlite_dir(const JobsContext &app, int index) {
     std::string d = private_home_sqlite_dir(app.private_home, index);
     if (mkdir(d.c_str(), 0700) == 0 && geteuid() == 0) lchown(d.c_str(), app.run_as.uid, app.run_as.gid);
 }
 
 void schedule_respawn(ExecutorSlot &s) {
-    App &app = s.scheduler->app();
+    const JobsContext &app = *s.ctx;
     if (app.executors_stopping) {
         s.state = ExecutorSlot::State::Stopped;
-        s.scheduler->slot_stopped(s);
+        s.owner->slot_stopped(s);
         return;
     }
     app.metrics.executor_restarts++;
@@ -68,7 +67,7 @@ void on_handle_closed(uv_handle_t *h) {
 
 void on_exit(uv_process_t *p, int64_t status, int term_signal) {
     auto &s = *static_cast<ExecutorSlot *>(p->data);
-    LogLine("supervisor", s.scheduler->app().executors_stopping ? "info" : "warn", "executor exited")
+    LogLine("supervisor", s.ctx->executors_stopping ? "info" : "warn", "executor exited")
         .kv("executor", s.index)
         .kv("pid", s.pid)
         .kv("status", static_cast<int64_t>(status))
@@ -77,9 +76,9 @@ void on_exit(uv_process_t *p, int64_t status, int term_signal) {
     uv_timer_stop(&s.timer);
     s.running = false;
     // Whatever its job left running has been reparented to us: end it.
-    int ended = orphans_terminate(s.scheduler->executor_pids(), 500);
+    int ended = orphans_terminate(s.owner->executor_pids(), 500);
     if (ended) LogLine("supervisor", "warn", "ended processes a dead executor left").kv("count", ended).emit();
-    s.scheduler->slot_lost(s);
+    s.owner->slot_lost(s);
     uv_close(reinterpret_cast<uv_handle_t *>(&s.process), on_handle_closed);
     if (!uv_is_closing(reinterpret_cast<uv_handle_t *>(&s.channel)))
         uv_close(reinterpret_cast<uv_handle_t *>(&s.channel), on_handle_closed);
@@ -91,7 +90,7 @@ const char *judge_frame(ExecutorSlot &s, ipc::FrameStatus fs, const ipc::FrameHe
     ExecutorPhase next;
     if (!executor_protocol_step(executor_slot_phase(s), h.type, next)) return "frame not allowed in this phase";
     if (s.state == ExecutorSlot::State::Busy && next != ExecutorPhase::Idle) s.job_phase = next;
-    return s.scheduler->slot_frame(s, h, payload);
+    return s.owner->slot_frame(s, h, payload);
 }
 
 void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
@@ -132,7 +131,7 @@ void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 }
 
 // Everything the executor is given but its environment; sent as its first frame.
-ExecutorSetup executor_setup(const App &app, int index) {
+ExecutorSetup executor_setup(const JobsContext &app, int index) {
     const Config &c = app.cfg;
     ExecutorSetup e;
     e.supervisor_pid = static_cast<uint32_t>(getpid());
@@ -153,7 +152,7 @@ ExecutorSetup executor_setup(const App &app, int index) {
 }
 
 bool start_process(ExecutorSlot &s, int child_fd) {
-    App &app = s.scheduler->app();
+    const JobsContext &app = *s.ctx;
     std::string path = app.executor_path;
     char *argv[] = {path.data(), nullptr};
     prepare_sqlite_dir(app, s.index);
@@ -204,7 +203,7 @@ bool start_process(ExecutorSlot &s, int child_fd) {
 }  // namespace
 
 void executor_slot_spawn(ExecutorSlot &s) {
-    App &app = s.scheduler->app();
+    const JobsContext &app = *s.ctx;
     s.spawned_ms = uv_now(app.loop);
     s.reader = ipc::FrameReader();
     int sv[2];

@@ -4,17 +4,34 @@
 #include <uv.h>
 
 #include <string>
+#include <vector>
 
 #include "common/ipc_frame.h"
 #include "supervisor/jobs/executor_protocol.h"
 
-class Scheduler;
+struct ExecutorSlot;
 struct Job;
+struct JobsContext;
+
+// What a slot reports to: the scheduler, which the slot knows only through
+// this, so that the two do not include each other.
+class SlotOwner {
+public:
+    virtual ~SlotOwner() = default;
+    // A frame the slot's state does not allow is a protocol violation: the
+    // answer names it (nullptr: the frame was fine).
+    virtual const char *slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) = 0;
+    virtual void slot_lost(ExecutorSlot &s) = 0;
+    virtual void slot_stopped(ExecutorSlot &s) = 0;
+    // The executors alive: their processes are not orphans.
+    virtual std::vector<pid_t> executor_pids() const = 0;
+};
 
 struct ExecutorSlot {
     enum class State { Starting, Idle, Busy, Restarting, Stopped };
 
-    Scheduler *scheduler = nullptr;
+    SlotOwner *owner = nullptr;
+    const JobsContext *ctx = nullptr;
     int index = 0;
     State state = State::Restarting;
     uv_process_t process;

@@ -4,23 +4,33 @@
 #include <ctime>
 
 #include "common/log.h"
-#include "supervisor/daemon/app.h"
 
 namespace {
 // Queued jobs are checked against their deadline this often.
 constexpr uint64_t kSweepMs = 200;
 // How long past its own timeout a job may go before its executor is killed.
 constexpr uint64_t kBackstopSlackMs = 5000;
+// The outcome label of a job that left the scheduler.
+const char *job_outcome(const JobResult &r) {
+    switch (r.kind) {
+    case JobResult::Kind::Finished: return ipc::outcome_name(r.done.outcome);
+    case JobResult::Kind::ExecutorLost: return "executor_lost";
+    case JobResult::Kind::ShuttingDown: return "shutting_down";
+    case JobResult::Kind::QueueTimeout: return "queue_timeout";
+    }
+    return "unknown";
+}
 }  // namespace
 
-Scheduler::Scheduler(App &app) : app_(app) {
-    uv_timer_init(app.loop, &sweep_timer_);
+Scheduler::Scheduler(JobsContext ctx) : ctx_(std::move(ctx)) {
+    uv_timer_init(ctx_.loop, &sweep_timer_);
     sweep_timer_.data = this;
-    for (uint32_t i = 0; i < app.cfg.max_concurrency; i++) {
+    for (uint32_t i = 0; i < ctx_.cfg.max_concurrency; i++) {
         auto s = std::make_unique<ExecutorSlot>();
-        s->scheduler = this;
+        s->owner = this;
+        s->ctx = &ctx_;
         s->index = static_cast<int>(i);
-        uv_timer_init(app.loop, &s->timer);
+        uv_timer_init(ctx_.loop, &s->timer);
         s->timer.data = s.get();
         slots_.push_back(std::move(s));
     }
@@ -31,21 +41,21 @@ Scheduler::Scheduler(App &app) : app_(app) {
 Scheduler::~Scheduler() = default;
 
 void Scheduler::start() {
-    refresh_gate_ = std::make_unique<TokenRefreshGate>(app_.private_home.dir + "/auth.json", &app_.metrics.token_refreshes);
+    refresh_gate_ = std::make_unique<TokenRefreshGate>(ctx_.private_home.dir + "/auth.json", &ctx_.metrics.token_refreshes);
     for (auto &s : slots_) executor_slot_spawn(*s);
 }
 
 Scheduler::Submit Scheduler::submit(JobSink *sink, ipc::JobMsg msg, Job **out) {
-    if (app_.draining) return Submit::ShuttingDown;
+    if (ctx_.draining) return Submit::ShuttingDown;
     bool have_idle = std::any_of(slots_.begin(), slots_.end(),
                                  [](auto &s) { return s->state == ExecutorSlot::State::Idle; });
-    if (!have_idle && queue_.size() >= app_.cfg.max_queue) return Submit::QueueFull;
+    if (!have_idle && queue_.size() >= ctx_.cfg.max_queue) return Submit::QueueFull;
     Job *job = new Job;
     job->id = next_job_id_++;
     job->msg = std::move(msg);
     job->sink = sink;
-    job->enqueued_ms = uv_now(app_.loop);
-    job->budget_ms = job->msg.timeout_ms ? job->msg.timeout_ms : app_.cfg.timeout_ms;
+    job->enqueued_ms = uv_now(ctx_.loop);
+    job->budget_ms = job->msg.timeout_ms ? job->msg.timeout_ms : ctx_.cfg.timeout_ms;
     queue_.push_back(job);
     *out = job;
     pump();
@@ -63,7 +73,7 @@ void Scheduler::pump() {
         // token_refresh_gate.h. The next pump (a job ending) looks again.
         bool any_busy = std::any_of(slots_.begin(), slots_.end(), [](auto &x) { return x->job != nullptr; });
         if (any_busy && refresh_gate_ && refresh_gate_->refresh_due(time(nullptr))) {
-            app_.metrics.refresh_gate_waits++;
+            ctx_.metrics.refresh_gate_waits++;
             break;
         }
         Job *job = queue_.front();
@@ -77,9 +87,9 @@ void Scheduler::pump() {
 // waits longer than CODEX_PROXY_TIMEOUT_MS for its answer.
 void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
     // A new login the operator placed in CODEX_HOME reaches this very job.
-    for (const auto &name : private_home_sync(app_.private_home))
+    for (const auto &name : private_home_sync(ctx_.private_home))
         LogLine("supervisor", "info", "re-seeded the private Codex home").kv("file", name).emit();
-    uint64_t now = uv_now(app_.loop);
+    uint64_t now = uv_now(ctx_.loop);
     uint64_t waited = now - job->enqueued_ms;
     uint64_t left = job->budget_ms > waited ? job->budget_ms - waited : 1;
     job->msg.timeout_ms = static_cast<uint32_t>(left);
@@ -98,7 +108,7 @@ void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
 // Budgets differ (a retry has what is left of its request's), so every
 // queued job is looked at, not only the oldest.
 void Scheduler::sweep_queue() {
-    uint64_t now = uv_now(app_.loop);
+    uint64_t now = uv_now(ctx_.loop);
     std::vector<Job *> expired;
     for (auto it = queue_.begin(); it != queue_.end();) {
         if (now - (*it)->enqueued_ms < (*it)->budget_ms) {
@@ -118,14 +128,15 @@ void Scheduler::sweep_queue() {
 
 void Scheduler::finish(Job *job, const JobResult &r0) {
     JobResult r = r0;
-    r.queue_ms = static_cast<int64_t>((job->started_ms ? job->started_ms : uv_now(app_.loop)) - job->enqueued_ms);
-    app_.metrics.job_finished(r);
+    r.queue_ms = static_cast<int64_t>((job->started_ms ? job->started_ms : uv_now(ctx_.loop)) - job->enqueued_ms);
+    ctx_.metrics.job_finished(job_outcome(r), r.queue_ms,
+                              r.kind == JobResult::Kind::Finished ? static_cast<int64_t>(r.done.backend_ms) : -1);
     JobSink *sink = job->sink;
     job->sink = nullptr;
     if (job->slot) job->slot->job = nullptr;
     delete job;
     if (sink) sink->job_done(r);
-    app_jobs_changed(app_);
+    ctx_.jobs_changed();
 }
 
 void Scheduler::cancel(Job *job) {
@@ -133,9 +144,9 @@ void Scheduler::cancel(Job *job) {
     auto it = std::find(queue_.begin(), queue_.end(), job);
     if (it != queue_.end()) {
         queue_.erase(it);
-        app_.metrics.job_dropped_from_queue();
+        ctx_.metrics.job_dropped_from_queue();
         delete job;
-        app_jobs_changed(app_);
+        ctx_.jobs_changed();
         return;
     }
     if (job->slot) executor_slot_send(*job->slot, ipc::MsgType::Cancel, job->id, std::string());
@@ -168,9 +179,9 @@ const char *Scheduler::slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, co
         uv_timer_stop(&s.timer);
         s.state = ExecutorSlot::State::Idle;
         LogLine("supervisor", "info", "executor ready").kv("executor", s.index).kv("pid", m.pid).kv("backend", m.backend).emit();
-        if (app_.executors_stopping) executor_slot_stop(s);
+        if (ctx_.executors_stopping) executor_slot_stop(s);
         pump();
-        app_jobs_changed(app_);
+        ctx_.jobs_changed();
         return nullptr;
     }
     if (s.state != ExecutorSlot::State::Busy || !s.job) return "job event with no job running";
@@ -200,7 +211,7 @@ const char *Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, con
     case ipc::MsgType::UsageWindows: {
         ipc::UsageWindowsMsg m;
         if (!ipc::decode(payload, m)) return "bad usage windows payload";
-        app_.usage_windows.update(m, static_cast<uint64_t>(time(nullptr)));
+        ctx_.metrics.usage_windows.update(m, static_cast<uint64_t>(time(nullptr)));
         return nullptr;
     }
     case ipc::MsgType::Done: {
@@ -216,7 +227,7 @@ const char *Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, con
                 .kv("detail", r.done.detail.substr(0, 600))
                 .emit();
         finish(job, r);
-        if (app_.executors_stopping) executor_slot_stop(s);
+        if (ctx_.executors_stopping) executor_slot_stop(s);
         pump();
         return nullptr;
     }
@@ -232,10 +243,10 @@ void Scheduler::slot_lost(ExecutorSlot &s) {
         r.kind = JobResult::Kind::ExecutorLost;
         finish(job, r);
     }
-    app_jobs_changed(app_);
+    ctx_.jobs_changed();
 }
 
-void Scheduler::slot_stopped(ExecutorSlot &) { app_jobs_changed(app_); }
+void Scheduler::slot_stopped(ExecutorSlot &) { ctx_.jobs_changed(); }
 
 bool Scheduler::idle() const {
     return queue_.empty() && std::none_of(slots_.begin(), slots_.end(), [](auto &s) { return s->job != nullptr; });
@@ -250,7 +261,7 @@ void Scheduler::stop_executors() {
             executor_slot_stop(*s);
         }
     }
-    app_jobs_changed(app_);
+    ctx_.jobs_changed();
 }
 
 bool Scheduler::all_stopped() const {
@@ -272,7 +283,7 @@ void Scheduler::restart_executors() {
 }
 
 void Scheduler::restart_idle_marked() {
-    if (app_.draining) return;
+    if (ctx_.draining) return;
     for (auto it = restart_marked_.begin(); it != restart_marked_.end();) {
         ExecutorSlot &s = **it;
         if (s.state == ExecutorSlot::State::Idle && !s.job) {

@@ -6,17 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/codex/token_refresh_gate.h"
 #include "supervisor/jobs/executor_slot.h"
 #include "supervisor/jobs/job.h"
-#include "supervisor/codex/token_refresh_gate.h"
+#include "supervisor/jobs/jobs_context.h"
 
-struct App;
-
-class Scheduler {
+class Scheduler : public SlotOwner {
 public:
-    explicit Scheduler(App &app);
-    ~Scheduler();
-    App &app() { return app_; }
+    explicit Scheduler(JobsContext ctx);
+    ~Scheduler() override;
 
     void start();  // spawns every executor
 
@@ -48,13 +46,12 @@ public:
         size_t queued = 0;
     };
     Counts counts() const;
-    std::vector<pid_t> executor_pids() const;  // of the executors alive
+    std::vector<pid_t> executor_pids() const override;  // of the executors alive
 
-    // From executor slots. A frame the slot's state does not allow is a
-    // protocol violation: the answer names it (nullptr: the frame was fine).
-    const char *slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
-    void slot_lost(ExecutorSlot &s);
-    void slot_stopped(ExecutorSlot &s);
+    // From executor slots (SlotOwner).
+    const char *slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) override;
+    void slot_lost(ExecutorSlot &s) override;
+    void slot_stopped(ExecutorSlot &s) override;
 
 private:
     void pump();
@@ -63,7 +60,7 @@ private:
     void sweep_queue();
     const char *job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
 
-    App &app_;
+    JobsContext ctx_;
     std::vector<std::unique_ptr<ExecutorSlot>> slots_;
     std::deque<Job *> queue_;
     std::vector<ExecutorSlot *> restart_marked_;

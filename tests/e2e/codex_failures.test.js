@@ -5,7 +5,11 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startProxy, post, parseSse, assertErrorEnvelope, tmpdir } = require('./harness');
+const { startProxy, post, parseSse, assertErrorEnvelope, tmpdir, waitFor } = require('./harness');
+
+// The log comes through the proxy's stderr, which may be read after the
+// answer that followed it: wait for the line rather than race it.
+const logged = (p, re) => waitFor(`a log line matching ${re}`, () => re.test(p.log()));
 
 const chat = (extra = {}) => ({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra });
 
@@ -21,7 +25,7 @@ test('codex exiting non-zero is a 502 codex_failed; its stderr reaches the log o
     assertErrorEnvelope(body, 'codex_failed');
     assert.match(body.error.message, /exit status 3/);
     assert.doesNotMatch(JSON.stringify(body), /STDERR-MARKER|secret/);
-    assert.match(p.log(), /msg="job failed".*outcome=backend_failed exit=3 detail=.*STDERR-MARKER/);
+    await logged(p, /msg="job failed".*outcome=backend_failed exit=3 detail=.*STDERR-MARKER/);
     const s = await post(p, '/v1/chat/completions', chat({ stream: true }));
     assertErrorEnvelope(parseSse(await s.text()).at(-1).data, 'codex_failed');
   } finally {
@@ -35,7 +39,7 @@ test('a codex that cannot be started is a 503 codex_unavailable', async () => {
     const r = await post(p, '/v1/responses', { model: 'm', input: 'x' });
     assert.equal(r.status, 503);
     assertErrorEnvelope(await r.json(), 'codex_unavailable');
-    assert.match(p.log(), /outcome=spawn_failed .*cannot run codex: No such file or directory/);
+    await logged(p, /outcome=spawn_failed .*cannot run codex: No such file or directory/);
   } finally {
     assert.equal((await p.stop()).code, 0);
   }

@@ -6,6 +6,11 @@
 //   { text, deltas, pauseMs: 100 }             drip: pauseMs before each delta
 //                                              but the first (see `drips`)
 //   { status: 400, message: 'bad' }            fail with an HTTP status
+//   { status: 429, body: {...}, headers: {...} } ... with that JSON body (or text) and headers
+//   { usageLimit: { resetsInS: 3600 } }        the ChatGPT backend's 429 usage_limit_reached, with its
+//                                              x-codex-* usage window headers
+//   { unauthorized: true }                     the provider's 401 for a token it refuses
+//   { contextWindow: true }                    OpenAI's response.failed context_length_exceeded
 //   { failed: 'server_error' }                 stream a response.failed
 //   { stall: true }                            accept and never answer
 //   { delayMs: 500, text: '...' }              answer after a delay
@@ -39,7 +44,7 @@ async function answer(res, b, drips) {
   const item = { type: 'message', role: 'assistant', id: 'msg_mock' };
   sse(res, 'response.created', { response: { id } });
   if (b.failed) {
-    sse(res, 'response.failed', { response: { id, error: { code: b.failed, message: 'scripted failure' } } });
+    sse(res, 'response.failed', { response: { id, error: { code: b.failed, message: b.message || 'scripted failure' } } });
     res.end();
     return;
   }
@@ -71,14 +76,49 @@ async function answer(res, b, drips) {
   res.end();
 }
 
+// What the ChatGPT backend answers once the account's usage limit is
+// reached (codex-rs parses the body's usage_limit_reached and resets_at, and
+// the x-codex-* headers into its rate-limit snapshot).
+function usageLimitReached(u) {
+  const resetsIn = u.resetsInS ?? 3600;
+  const resetsAt = Math.floor(Date.now() / 1000) + resetsIn;
+  return {
+    status: 429,
+    body: { error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: u.planType || 'pro',
+      resets_at: resetsAt, resets_in_seconds: resetsIn } },
+    headers: {
+      'x-codex-plan-type': u.planType || 'pro', 'x-codex-active-limit': 'codex',
+      'x-codex-primary-used-percent': '100', 'x-codex-primary-window-minutes': '300',
+      'x-codex-primary-reset-after-seconds': String(resetsIn), 'x-codex-primary-reset-at': String(resetsAt),
+      'x-codex-secondary-used-percent': '41', 'x-codex-secondary-window-minutes': '10080',
+      'x-codex-secondary-reset-after-seconds': '400000', 'x-codex-secondary-reset-at': String(resetsAt + 400000 - resetsIn),
+    },
+  };
+}
+
+function expand(b) {
+  if (b.usageLimit) return usageLimitReached(b.usageLimit);
+  if (b.unauthorized) {
+    return { status: 401, body: { error: { message: 'Your authentication token has been invalidated. Please try signing in again.',
+      type: 'invalid_request_error', code: 'token_invalidated', param: null } } };
+  }
+  if (b.contextWindow) {
+    return { failed: 'context_length_exceeded',
+      message: 'Your input exceeds the context window of this model. Please adjust your input and try again.' };
+  }
+  return b;
+}
+
 function behave(req, res, b, stalled, drips) {
+  b = expand(b);
   if (b.stall) {
     stalled.add(res);
     return;
   }
   if (b.status) {
-    res.writeHead(b.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: b.message || 'scripted', type: 'invalid_request_error', code: null } }));
+    res.writeHead(b.status, { 'content-type': 'application/json', ...(b.headers || {}) });
+    const body = b.body ?? { error: { message: b.message || 'scripted', type: 'invalid_request_error', code: null } };
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
     return;
   }
   answer(res, b, drips).catch(() => res.destroy());
@@ -102,8 +142,10 @@ async function startMockModelServer() {
           return;
         }
         if (presented) api.usedRefreshTokens.add(presented);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(api.refresh(body)));
+        // api.refresh returns the new tokens, or { status, body } for a refusal.
+        const r = api.refresh(body);
+        res.writeHead(typeof r.status === 'number' ? r.status : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(typeof r.status === 'number' ? r.body : r));
         return;
       }
       if (!req.url.endsWith('/responses')) {

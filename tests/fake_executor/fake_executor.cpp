@@ -19,6 +19,8 @@
 //     unknown-type      a frame of a type the executor never sends (Job)
 //     hang              nothing until the job is cancelled
 //     exit              exits with status 3 mid-job
+//     usage-windows     the account's usage windows (a limit "codex", its
+//                       primary and secondary window), then the answer
 //   and with no marker answers "fake answer" with a usage and Done Ok.
 #include <unistd.h>
 
@@ -96,6 +98,12 @@ bool run_job(uint64_t job_id, const std::string &behaviour, bool &hanging) {
     if (behaviour == "unknown-type") return send(ipc::MsgType::Job, job_id, "");
     if (behaviour == "hang") return hanging = true;
     if (behaviour == "exit") _exit(3);
+    if (behaviour == "usage-windows") {
+        ipc::UsageWindowsMsg w;
+        w.windows = {{"codex", "Codex", "primary", 87.5, 300, 1790000000},
+                     {"codex", "Codex", "secondary", 41, 10080, 1790400000}};
+        if (!send(ipc::MsgType::UsageWindows, job_id, ipc::encode(w))) return false;
+    }
     return answer(job_id);
 }
 

@@ -52,7 +52,7 @@ static void key_file_skips_comments_and_blanks_and_trims(void **) {
     ApiKeys k;
     int n = 0;
     std::string err;
-    assert_true(api_keys_parse("# c\n\n  key-one \r\n\tkey-two\nlast-no-newline", "F", k, n, err));
+    assert_true(api_key_sources_parse("# c\n\n  key-one \r\n\tkey-two\nlast-no-newline", "F", k, n, err));
     assert_int_equal(n, 3);
     assert_true(k.check_key("key-one"));
     assert_true(k.check_key("key-two"));
@@ -63,9 +63,9 @@ static void key_file_error_names_line_not_key(void **) {
     ApiKeys k;
     int n = 0;
     std::string err;
-    assert_false(api_keys_parse("ok-key\nbad key here\n", "F", k, n, err));
+    assert_false(api_key_sources_parse("ok-key\nbad key here\n", "F", k, n, err));
     assert_str_equal(err, "F line 2: a key may not hold spaces or control characters");
-    assert_false(api_keys_parse(std::string("a\x01b"), "F", k, n, err));
+    assert_false(api_key_sources_parse(std::string("a\x01b"), "F", k, n, err));
 }
 
 int main() {

@@ -60,10 +60,13 @@ void answer_turn(const std::string &mode, const std::string &id) {
     say(R"({"method":"item/completed","params":{)" + th + R"(,"turnId":"tu-1","item":{"type":"agentMessage","id":"m1","text":"Hello"}}})");
     say(R"({"method":"thread/tokenUsage/updated","params":{)" + th + R"(,"turnId":"tu-1","tokenUsage":{"total":{"inputTokens":11,"cachedInputTokens":2,"outputTokens":5,"reasoningOutputTokens":1}}}})");
     say(R"({"method":"turn/completed","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"completed","error":null}}})");
+    if (mode == "die_after_turn") _exit(0);
 }
 
 [[noreturn]] void stand_in() {
     std::string mode = getenv("STANDIN_MODE") ? getenv("STANDIN_MODE") : "ok";
+    if (mode == "exit") _exit(3);
+    bool refused_once = false;
     std::string l;
     while (read_line(l)) {
         JsonDoc d(l);
@@ -77,6 +80,9 @@ void answer_turn(const std::string &mode, const std::string &id) {
             say(R"({"id":)" + id + R"(,"result":{"userAgent":"stand-in"}})");
         } else if (method == "thread/start") {
             say(R"({"id":)" + id + R"(,"result":{"thread":{"id":"th-1"}}})");
+        } else if (method == "turn/start" && mode == "overloaded" && !refused_once) {
+            refused_once = true;  // a full ingress queue, once
+            say(R"({"id":)" + id + R"(,"error":{"code":-32001,"message":"Server overloaded; retry later."}})");
         } else if (method == "turn/start") {
             answer_turn(mode, id);
         } else if (method == "turn/interrupt" && mode == "interruptible") {
@@ -279,6 +285,79 @@ static void changed_login_restarts_the_server_before_the_turn(void **) {
     teardown(f);
 }
 
+static void overloaded_server_is_asked_again(void **) {
+    Fixture *f = fixture("overloaded");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::Ok);
+    assert_str_equal(ch.log, "d:Hel;d:lo;e:;u:11;");
+    teardown(f);
+}
+
+static BackendHealth health_with(const char *mode, void (*tune)(ExecutorSetup &)) {
+    Fixture *f = fixture(mode);
+    tune(f->setup);
+    std::string error;
+    f->backend = make_backend("app-server", f->setup, error);
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    usleep(20000);
+    BackendHealth h = f->backend->health();
+    teardown(f);
+    return h;
+}
+
+static void idle_limit_asks_for_a_recycle(void **) {
+    BackendHealth h = health_with("ok", [](ExecutorSetup &s) { s.app_server_max_idle_ms = 5; });
+    assert_int_equal(h.state, BackendHealth::State::Recycle);
+    assert_str_equal(h.reason, "idle limit");
+}
+
+static void rss_limit_asks_for_a_recycle(void **) {
+    BackendHealth h = health_with("ok", [](ExecutorSetup &s) { s.app_server_max_rss_mb = 1; });
+    assert_int_equal(h.state, BackendHealth::State::Recycle);
+    assert_str_equal(h.reason, "RSS limit");
+}
+
+static void server_dead_while_idle_asks_for_a_recycle(void **) {
+    BackendHealth h = health_with("die_after_turn", [](ExecutorSetup &) {});
+    assert_int_equal(h.state, BackendHealth::State::Recycle);
+    assert_true(h.reason.find("died") != std::string::npos);
+}
+
+static void healthy_server_within_limits_is_kept(void **) {
+    BackendHealth h = health_with("ok", [](ExecutorSetup &) {});
+    assert_int_equal(h.state, BackendHealth::State::Ok);
+}
+
+static void server_that_cannot_start_fails_each_job_at_once(void **) {
+    Fixture *f = fixture("ok");
+    f->setup.codex_bin = f->base + "/no-such-codex";
+    std::string error;
+    f->backend = make_backend("app-server", f->setup, error);
+    assert_true(f->backend->start(error));  // the executor still serves
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::SpawnFailed);
+    assert_true(d.detail.find("No such file") != std::string::npos);
+    teardown(f);
+}
+
+static void server_that_ends_before_initialize_fails_the_job(void **) {
+    Fixture *f = fixture("exit");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch);
+    assert_int_equal(d.outcome, ipc::Outcome::SpawnFailed);
+    assert_int_equal(starts(*f), 0);
+    teardown(f);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "app-server") == 0) stand_in();
     signal(SIGPIPE, SIG_IGN);
@@ -292,6 +371,13 @@ int main(int argc, char **argv) {
         cmocka_unit_test(ignored_interrupt_on_timeout_asks_for_a_recycle),
         cmocka_unit_test(turn_limit_asks_for_a_recycle),
         cmocka_unit_test(changed_login_restarts_the_server_before_the_turn),
+        cmocka_unit_test(overloaded_server_is_asked_again),
+        cmocka_unit_test(idle_limit_asks_for_a_recycle),
+        cmocka_unit_test(rss_limit_asks_for_a_recycle),
+        cmocka_unit_test(server_dead_while_idle_asks_for_a_recycle),
+        cmocka_unit_test(healthy_server_within_limits_is_kept),
+        cmocka_unit_test(server_that_cannot_start_fails_each_job_at_once),
+        cmocka_unit_test(server_that_ends_before_initialize_fails_the_job),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

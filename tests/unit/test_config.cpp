@@ -55,6 +55,10 @@ static void defaults_match_the_documented_ones(void **) {
     assert_int_equal(c.rlimit_fsize_mb, 1024);
     assert_int_equal(c.rlimit_cpu_seconds, 900);
     assert_true(c.landlock);
+    assert_str_equal(c.backend, "exec");
+    assert_int_equal(c.app_server_max_turns, 500);
+    assert_int_equal(c.app_server_max_rss_mb, 1024);
+    assert_int_equal(c.app_server_max_idle_ms, 900000);
     assert_int_equal(c.responses_max_mb, 256);
     assert_int_equal(c.responses_max_age_hours, 720);
 }
@@ -156,6 +160,38 @@ static void socket_group_must_exist(void **) {
     assert_true(load({{"CODEX_PROXY_SOCKET_GROUP", "12345"}}, c, err));
 }
 
+static void backend_and_its_recycle_limits_are_read(void **) {
+    Config c;
+    std::string err;
+    assert_true(load({{"CODEX_PROXY_BACKEND", "app-server"}, {"CODEX_PROXY_APP_SERVER_MAX_TURNS", "3"},
+                      {"CODEX_PROXY_APP_SERVER_MAX_RSS_MB", "256"}, {"CODEX_PROXY_APP_SERVER_MAX_IDLE_MS", "60000"}},
+                     c, err));
+    assert_str_equal(c.backend, "app-server");
+    assert_int_equal(c.app_server_max_turns, 3);
+    assert_int_equal(c.app_server_max_rss_mb, 256);
+    assert_int_equal(c.app_server_max_idle_ms, 60000);
+}
+
+static void an_unknown_backend_is_an_error_naming_the_variable(void **) {
+    Config c;
+    std::string err;
+    assert_false(load({{"CODEX_PROXY_BACKEND", "exec2"}}, c, err));
+    assert_str_equal(err, "CODEX_PROXY_BACKEND: expected exec or app-server, got 'exec2'");
+    assert_false(load({{"CODEX_PROXY_BACKEND", ""}}, c, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_PROXY_BACKEND"));
+}
+
+static void app_server_limits_out_of_range_are_errors(void **) {
+    Config c;
+    std::string err;
+    assert_false(load({{"CODEX_PROXY_APP_SERVER_MAX_TURNS", "0"}}, c, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_PROXY_APP_SERVER_MAX_TURNS"));
+    assert_false(load({{"CODEX_PROXY_APP_SERVER_MAX_RSS_MB", "10"}}, c, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_PROXY_APP_SERVER_MAX_RSS_MB"));
+    assert_false(load({{"CODEX_PROXY_APP_SERVER_MAX_IDLE_MS", "5m"}}, c, err));
+    assert_non_null(strstr(err.c_str(), "CODEX_PROXY_APP_SERVER_MAX_IDLE_MS"));
+}
+
 static void directories_must_be_absolute(void **) {
     Config c;
     std::string err;
@@ -178,6 +214,9 @@ int main() {
         cmocka_unit_test(host_must_be_an_ip_address),
         cmocka_unit_test(socket_group_must_exist),
         cmocka_unit_test(directories_must_be_absolute),
+        cmocka_unit_test(backend_and_its_recycle_limits_are_read),
+        cmocka_unit_test(an_unknown_backend_is_an_error_naming_the_variable),
+        cmocka_unit_test(app_server_limits_out_of_range_are_errors),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -1,10 +1,9 @@
-#include "supervisor/api/metrics.h"
+#include "supervisor/metrics/metrics.h"
 #include "cmocka_cpp.h"
 
 #include <cstring>
 #include <vector>
 
-#include "supervisor/daemon/app.h"
 #include "supervisor/codex/model_names.h"
 
 static bool has_line(const std::string &text, const std::string &line) {
@@ -30,10 +29,10 @@ static void an_unconfigured_model_name_is_never_a_label(void **) {
     ModelNames names;
     std::string error;
     assert_true(model_names_parse("gpt-a", "", "default", names, error));
-    App app;
-    app.metrics.token_usage(names, "gpt-a", 3, 4);
-    app.metrics.token_usage(names, "whatever-the-client-sent", 3, 4);
-    std::string out = app.metrics.render(app);
+    Metrics metrics;
+    metrics.token_usage(names, "gpt-a", 3, 4);
+    metrics.token_usage(names, "whatever-the-client-sent", 3, 4);
+    std::string out = metrics.render(MetricsGauges());
     assert_non_null(strstr(out.c_str(), "gen_ai_request_model=\"gpt-a\",gen_ai_token_type=\"input\"} 3"));
     assert_non_null(strstr(out.c_str(), "gen_ai_request_model=\"other\",gen_ai_token_type=\"output\"} 4"));
     assert_null(strstr(out.c_str(), "whatever"));

@@ -1,6 +1,6 @@
 // The account's usage windows as executors last reported them (codex's
 // rate-limit snapshots): kept so that an operator sees a coming 429 before
-// it happens (GET /v1/status, /metrics). One account behind every
+// it happens (GET /metrics, behind the API key). One account behind every
 // executor, so the latest report of a limit replaces that limit's windows.
 #pragma once
 #include <cstdint>

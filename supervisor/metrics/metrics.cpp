@@ -1,4 +1,4 @@
-#include "supervisor/api/metrics.h"
+#include "supervisor/metrics/metrics.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -7,11 +7,8 @@
 #include <cstdio>
 
 #include "common/small_file.h"
-#include "supervisor/daemon/app.h"
-#include "supervisor/http/http_connection.h"
-#include "supervisor/jobs/job.h"
 #include "supervisor/codex/model_names.h"
-#include "supervisor/jobs/scheduler.h"
+#include "supervisor/http/http_request.h"
 
 namespace {
 
@@ -76,6 +73,26 @@ uint64_t open_fds() {
         if (e->d_name[0] != '.') n++;
     closedir(d);
     return n > 0 ? n - 1 : 0;  // not the directory's own fd
+}
+
+// The account's usage windows, labelled by codex's limit id and window: a
+// bounded set (UsageWindows keeps at most kMaxEntries, names sanitised).
+void render_usage_windows(std::string &out, const UsageWindows &u) {
+    const auto &e = u.entries();
+    if (e.empty()) return;
+    auto labels = [](const UsageWindowEntry &x) {
+        return "limit=\"" + metrics_label_value(x.w.limit_id) + "\",window=\"" + metrics_label_value(x.w.window) + "\"";
+    };
+    family(out, "codex_proxy_usage_window_used_percent", "gauge",
+           "How much of the account's usage window is used, as the provider last reported it.");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_used_percent", labels(x), x.w.used_percent);
+    family(out, "codex_proxy_usage_window_length_seconds", "gauge", "The usage window's length (0: unknown).");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_length_seconds", labels(x), 60.0 * x.w.window_minutes);
+    family(out, "codex_proxy_usage_window_resets_at_seconds", "gauge",
+           "When the usage window resets, in Unix time (0: unknown).");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_resets_at_seconds", labels(x), static_cast<double>(x.w.resets_at));
+    family(out, "codex_proxy_usage_window_reported_at_seconds", "gauge", "When an executor last reported the window, in Unix time.");
+    for (const auto &x : e) sample(out, "codex_proxy_usage_window_reported_at_seconds", labels(x), static_cast<double>(x.reported_at));
 }
 
 }  // namespace
@@ -152,17 +169,10 @@ void Metrics::request_done(const ModelNames &names, const HttpRequest &r, int st
     series(genai_duration_, labels, seconds_bounds_).observe(seconds);
 }
 
-void Metrics::job_finished(const JobResult &r) {
-    if (r.queue_ms >= 0) queue_wait_.observe(static_cast<double>(r.queue_ms) / 1000.0);
-    switch (r.kind) {
-    case JobResult::Kind::Finished:
-        outcomes_[ipc::outcome_name(r.done.outcome)]++;
-        codex_run_.observe(static_cast<double>(r.done.backend_ms) / 1000.0);
-        break;
-    case JobResult::Kind::ExecutorLost: outcomes_["executor_lost"]++; break;
-    case JobResult::Kind::ShuttingDown: outcomes_["shutting_down"]++; break;
-    case JobResult::Kind::QueueTimeout: outcomes_["queue_timeout"]++; break;
-    }
+void Metrics::job_finished(const char *outcome, int64_t queue_ms, int64_t run_ms) {
+    if (queue_ms >= 0) queue_wait_.observe(static_cast<double>(queue_ms) / 1000.0);
+    outcomes_[outcome]++;
+    if (run_ms >= 0) codex_run_.observe(static_cast<double>(run_ms) / 1000.0);
 }
 
 void Metrics::first_token(const ModelNames &names, const std::string &model, double seconds) {
@@ -175,7 +185,7 @@ void Metrics::token_usage(const ModelNames &names, const std::string &model, uin
     series(tokens_, labels + ",gen_ai_token_type=\"output\"", token_bounds_).observe(static_cast<double>(output));
 }
 
-std::string Metrics::render(const App &app) const {
+std::string Metrics::render(const MetricsGauges &c) const {
     std::string out;
     auto histograms = [&out](const char *name, const char *help, const std::map<std::string, Histogram> &m) {
         family(out, name, "histogram", help);
@@ -198,7 +208,6 @@ std::string Metrics::render(const App &app) const {
     for (const auto &[outcome, n] : outcomes_)
         sample(out, "codex_proxy_codex_runs_total", "outcome=\"" + outcome + "\"", static_cast<double>(n));
 
-    Scheduler::Counts c = app.scheduler ? app.scheduler->counts() : Scheduler::Counts();
     family(out, "codex_proxy_queue_depth", "gauge", "Jobs waiting for an executor.");
     sample(out, "codex_proxy_queue_depth", "", static_cast<double>(c.queued));
     family(out, "codex_proxy_executors", "gauge", "Executors by state.");
@@ -213,15 +222,12 @@ std::string Metrics::render(const App &app) const {
     family(out, "codex_proxy_token_refresh_gate_waits_total", "counter",
            "Times a free executor was held back because the login was due for a refresh.");
     sample(out, "codex_proxy_token_refresh_gate_waits_total", "", static_cast<double>(refresh_gate_waits));
+    render_usage_windows(out, usage_windows);
     family(out, "codex_proxy_connections", "gauge", "Open client connections.");
-    sample(out, "codex_proxy_connections", "", static_cast<double>(app.connections.size()));
+    sample(out, "codex_proxy_connections", "", static_cast<double>(c.connections));
     family(out, "process_resident_memory_bytes", "gauge", "The supervisor's resident memory.");
     sample(out, "process_resident_memory_bytes", "", static_cast<double>(resident_bytes()));
     family(out, "process_open_fds", "gauge", "The supervisor's open file descriptors.");
     sample(out, "process_open_fds", "", static_cast<double>(open_fds()));
     return out;
-}
-
-void handle_metrics(HttpConnection &c) {
-    c.respond(200, "text/plain; version=0.0.4; charset=utf-8", c.app().metrics.render(c.app()));
 }

@@ -1,4 +1,4 @@
-#include "supervisor/usage_windows.h"
+#include "supervisor/metrics/usage_windows.h"
 
 #include <algorithm>
 

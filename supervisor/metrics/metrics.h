@@ -16,11 +16,17 @@
 #include <string_view>
 #include <vector>
 
-struct App;
-class HttpConnection;
+#include "supervisor/metrics/usage_windows.h"
+
 struct HttpRequest;
-struct JobResult;
 struct ModelNames;
+
+// What is sampled when scraped rather than counted.
+struct MetricsGauges {
+    size_t queued = 0;
+    int idle = 0, busy = 0, starting = 0, restarting = 0;  // executors by state
+    size_t connections = 0;
+};
 
 class Histogram {
 public:
@@ -42,8 +48,10 @@ public:
 
     // One finished request, as the access log sees it.
     void request_done(const ModelNames &names, const HttpRequest &r, int status, uint64_t now_ms);
-    // A job left the scheduler (ran, failed, timed out in the queue, ...).
-    void job_finished(const JobResult &r);
+    // A job left the scheduler (ran, failed, timed out in the queue, ...):
+    // its outcome, how long it queued and how long its backend ran (-1:
+    // not known).
+    void job_finished(const char *outcome, int64_t queue_ms, int64_t run_ms);
     // A queued job whose client left before an executor was free.
     void job_dropped_from_queue() { outcomes_["dropped_from_queue"]++; }
     // The first bytes of an answer went out, seconds after the request came.
@@ -53,8 +61,9 @@ public:
     uint64_t executor_restarts = 0;
     uint64_t token_refreshes = 0;         // codex renewed the shared login (seen in auth.json)
     uint64_t refresh_gate_waits = 0;      // a free executor held back while a refresh is due
+    UsageWindows usage_windows;           // the account's, as executors last reported them
 
-    std::string render(const App &app) const;
+    std::string render(const MetricsGauges &g) const;
 
 private:
     static std::string model_labels(const ModelNames &names, const std::string &model);
@@ -73,6 +82,3 @@ private:
 const char *metrics_route(std::string_view path);
 // Escapes a Prometheus label value (backslash, double quote, newline).
 std::string metrics_label_value(std::string_view v);
-
-// GET /metrics.
-void handle_metrics(HttpConnection &c);
