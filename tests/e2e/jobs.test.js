@@ -135,9 +135,11 @@ test('past the queue limit: 429 with Retry-After', async () => {
 
 test('a queued request whose client leaves never runs codex', async () => {
   p.mock.script = () => ({ delayMs: 700, text: 'slow' });
+  // Counted first: with the app-server backend the two may reach the model
+  // before the executors are seen busy.
+  const seen = p.mock.requests.length;
   const running = [post(p, '/v1/chat/completions', chat('a')), post(p, '/v1/chat/completions', chat('b'))];
   await waitFor('both executors busy', async () => (await p.health()).executors.busy === 2);
-  const seen = p.mock.requests.length;
   const s = await startStream(chat('QUEUED-AND-GONE', { stream: true }));
   await waitFor('one queued', async () => (await p.health()).queue_depth === 1);
   s.req.destroy();
