@@ -15,7 +15,12 @@
 //      of its access log), the supervisor's peak RSS and /healthz latency
 //      while 1, 2, 4, 8 clients ask at once, and for prompts of 1 KiB to
 //      2 MiB;
-//   5. RSS with 1,000 clients waiting in the queue (a model that stalls).
+//   5. RSS with 1,000 clients waiting in the queue (a model that stalls);
+//   6. the executor backends (issue 12): a chat completion's median through
+//      the app-server backend vs the exec backend vs `codex exec` run
+//      directly, interleaved, as ratios; the time from the model's first
+//      delta to the client's first content event on each backend; and the
+//      RSS of an executor and its app-server over 1,000 requests.
 'use strict';
 const fs = require('node:fs');
 const net = require('node:net');
@@ -282,9 +287,129 @@ const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 const spread = (xs) => `${Math.min(...xs).toFixed(2)}x–${Math.max(...xs).toFixed(2)}x`;
 
 async function main() {
-  // BENCH_GROWTH_ONLY=1 or BENCH_RATIOS_ONLY=1 runs one half.
-  if (process.env.BENCH_GROWTH_ONLY !== '1') await ratios();
-  if (process.env.BENCH_RATIOS_ONLY !== '1') await growthAndQueue();
+  // BENCH_GROWTH_ONLY=1, BENCH_RATIOS_ONLY=1 or BENCH_BACKENDS_ONLY=1 runs one part.
+  const only = ['GROWTH', 'RATIOS', 'BACKENDS'].find((k) => process.env[`BENCH_${k}_ONLY`] === '1');
+  if (!only || only === 'RATIOS') await ratios();
+  if (!only || only === 'GROWTH') await growthAndQueue();
+  if (!only || only === 'BACKENDS') await backends();
+}
+
+const BACKEND_REQUESTS = Number(process.env.BENCH_BACKEND_REQUESTS || 1000);
+const STREAM_RUNS = 15;
+
+// Each backend's proxy on one scripted model server.
+async function backendProxies(mock) {
+  const out = {};
+  for (const backend of ['exec', 'app-server']) {
+    out[backend] = await startProxy({ CODEX_PROXY_API_KEY: KEY, CODEX_PROXY_BACKEND: backend }, { mock });
+    await proxied(out[backend]);  // warm
+  }
+  return out;
+}
+
+// ms from the model's first delta to the client's first content event of
+// a streamed chat completion (both clocks are this process's).
+async function firstDeltaToClient(p) {
+  const from = p.mock.drips.length;
+  const r = await post(p, '/v1/chat/completions', { model: 'm', stream: true, messages: [{ role: 'user', content: 'Say hi' }] }, auth);
+  const reader = r.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  let at = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    if (at === null && /"delta":\{[^}]*"content":"[^"]/.test(buf)) at = performance.now();
+  }
+  const drip = p.mock.drips[from];
+  if (at === null || !drip) throw new Error('no streamed content');
+  return at - drip.firstSentAt;
+}
+
+// Sum of the RSS of pid and every process below it, KiB.
+function treeRssKiB(pid) {
+  const parent = new Map();
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone meanwhile */ }
+  }
+  let total = 0;
+  for (const q of parent.keys()) {
+    let a = q;
+    for (let hops = 0; a > 1 && a !== pid && hops < 32; hops++) a = parent.get(a) || 0;
+    if (a !== pid) continue;
+    try { total += rssKiB(q); } catch { /* gone meanwhile */ }
+  }
+  return total;
+}
+
+async function backends() {
+  const { startMockModelServer } = require('../tests/e2e/harness');
+  const mock = await startMockModelServer();
+  mock.script = () => ({ text: 'hi' });
+  const ps = await backendProxies(mock);
+  const rows = [];
+  try {
+    // 1. medians, interleaved so that the machine's load hits all three.
+    await codexDirect(ps.exec, true);
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const app = [], exec = [], direct = [];
+      for (let i = 0; i < Math.ceil(RUNS / ROUNDS); i++) {
+        app.push((await proxied(ps['app-server'])).ms);
+        exec.push((await proxied(ps.exec)).ms);
+        direct.push(await codexDirect(ps.exec, true));
+      }
+      rounds.push({ app: median(app), exec: median(exec), direct: median(direct) });
+    }
+    const app = median(rounds.map((r) => r.app)), exec = median(rounds.map((r) => r.exec)), direct = median(rounds.map((r) => r.direct));
+    rows.push([`chat completion, app-server backend, median of ${RUNS} (${ROUNDS} rounds: ${spread(rounds.map((r) => r.app / r.exec))})`,
+      `${app.toFixed(0)} ms`, `exec backend: ${exec.toFixed(0)} ms`, ratio(app, exec)]);
+    rows.push([`chat completion, app-server backend vs codex exec alone (rounds: ${spread(rounds.map((r) => r.app / r.direct))})`,
+      `${app.toFixed(0)} ms`, `codex exec alone, same flags: ${direct.toFixed(0)} ms`, ratio(app, direct)]);
+
+    // 2. the model's first delta to the client's first content event.
+    mock.script = () => ({ text: 'one two three four five', deltas: ['one ', 'two ', 'three ', 'four ', 'five'], pauseMs: 100 });
+    const lag = { exec: [], 'app-server': [] };
+    for (let i = 0; i < STREAM_RUNS; i++)
+      for (const b of ['app-server', 'exec']) lag[b].push(await firstDeltaToClient(ps[b]));
+    rows.push([`model's first delta → client's first content event (5 pieces 100 ms apart), median of ${STREAM_RUNS}`,
+      `app-server: ${median(lag['app-server']).toFixed(0)} ms (max ${Math.max(...lag['app-server']).toFixed(0)})`,
+      `exec backend: ${median(lag.exec).toFixed(0)} ms`, ratio(median(lag['app-server']), median(lag.exec))]);
+  } finally {
+    for (const p of Object.values(ps)) await p.stop();
+  }
+  console.log('\n| measure | app-server backend | baseline (same run) | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+
+  // 3. an executor and its app-server over BACKEND_REQUESTS requests.
+  mock.script = () => ({ text: 'hi' });
+  const p = await startProxy({ CODEX_PROXY_API_KEY: KEY, CODEX_PROXY_BACKEND: 'app-server' }, { mock });
+  try {
+    const samples = [];
+    const t0 = Date.now();
+    for (let i = 1; i <= BACKEND_REQUESTS; i++) {
+      const r = await proxied(p);
+      if (r.status !== 200) throw new Error(`request ${i}: status ${r.status}`);
+      if (i % Math.max(1, BACKEND_REQUESTS / 10) === 0) {
+        const [executor] = p.executorPids();
+        samples.push({ i, executor: rssKiB(executor), tree: treeRssKiB(executor) });
+      }
+    }
+    const mib = (k) => (k / 1024).toFixed(0);
+    console.log(`\n${BACKEND_REQUESTS} requests through one executor with the app-server backend (${((Date.now() - t0) / BACKEND_REQUESTS).toFixed(0)} ms each on average); RSS of the executor / of the executor with its app-server, MiB:`);
+    console.log(samples.map((x) => `${x.i}: ${mib(x.executor)} / ${mib(x.tree)}`).join(', '));
+    const trees = samples.map((x) => x.tree);
+    console.log(`min ${mib(Math.min(...trees))}, max ${mib(Math.max(...trees))}, last ${mib(trees.at(-1))} MiB; ` +
+      `app-server restarts logged: ${(p.log().match(/msg="restarting (the backend|codex app-server before the job)"/g) || []).length}`);
+  } finally {
+    await p.stop();
+    await mock.close();
+  }
 }
 
 async function ratios() {

@@ -46,10 +46,19 @@ function runUser() {
   return { name: RUN_USER, uid: Number(uid), gid: Number(gid) };
 }
 
+// The executor backend the suites run against: CODEX_PROXY_BACKEND of the
+// test's own environment (tests/CMakeLists.txt registers the completion
+// suites once per backend), else the proxy's default.
+function backend() {
+  return process.env.CODEX_PROXY_BACKEND || 'exec';
+}
+
 // The environment every codex-proxyd of the tests starts with.
 function baseEnv() {
   const u = runUser();
-  return u ? { CODEX_PROXY_USER: u.name } : {};
+  const env = u ? { CODEX_PROXY_USER: u.name } : {};
+  if (process.env.CODEX_PROXY_BACKEND) env.CODEX_PROXY_BACKEND = process.env.CODEX_PROXY_BACKEND;
+  return env;
 }
 
 function giveToRunUser(p) {
@@ -139,9 +148,17 @@ async function startProxy(env = {}, opts = {}) {
     async waitIdle(n = 1) {
       return waitFor(`${n} idle executor(s)`, async () => (await p.health()).executors.idle >= n);
     },
-    // pids of codex runs of this proxy still alive: their argv names a job
-    // directory under this proxy's private work directory.
-    codexPids() { return pidsWithArg(`${workdir}/executor-`).filter((pid) => cmdline(pid).includes('/job-')); },
+    // pids of codex processes of this proxy working on a job: a `codex exec`
+    // run's argv names its job directory under this proxy's private work
+    // directory; a long-lived `codex app-server` runs in its executor's
+    // directory, and counts while that directory holds a job.
+    codexPids() {
+      const runs = pidsWithArg(`${workdir}/executor-`).filter((pid) => cmdline(pid).includes('/job-'));
+      const servers = pidsWithCwdIn(workdir).filter(({ cwd }) => {
+        try { return fs.readdirSync(cwd).length > 0; } catch { return false; }
+      }).map(({ pid }) => pid);
+      return [...new Set([...runs, ...servers])];
+    },
     // Job directories that exist now, as paths.
     jobDirs() {
       if (!fs.existsSync(workdir)) return [];
@@ -163,7 +180,18 @@ async function startProxy(env = {}, opts = {}) {
     },
   };
   // opts.waitIdle false: for a proxy whose executors never come up.
-  if (opts.waitIdle !== false) await p.waitIdle(Number(env.CODEX_PROXY_MAX_CONCURRENCY || 1));
+  if (opts.waitIdle !== false) {
+    try {
+      await p.waitIdle(Number(env.CODEX_PROXY_MAX_CONCURRENCY || 1));
+    } catch (e) {
+      // A proxy that never came up must not outlive the test.
+      proc.kill('SIGKILL');
+      await exited;
+      if (!opts.mock) await mock.close();
+      const lines = log.split('\n').filter((l) => !l.includes('path=/healthz')).join('\n');
+      throw new Error(`${e.message}; the proxy's log:\n${lines.slice(-4000)}`);
+    }
+  }
   return p;
 }
 
@@ -198,14 +226,29 @@ function childrenOf(ppid) {
   }).map(Number);
 }
 
+// Processes whose working directory is an executor's directory under
+// workdir (where an executor starts its app-server), with that directory.
+function pidsWithCwdIn(workdir) {
+  const re = new RegExp(`^${workdir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/executor-\\d+$`);
+  const out = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    let cwd;
+    try { cwd = fs.readlinkSync(`/proc/${d}/cwd`); } catch { continue; }
+    if (re.test(cwd)) out.push({ pid: Number(d), cwd });
+  }
+  return out;
+}
+
 function pidsWithArg(needle) {
   return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)
     .filter((pid) => pid !== process.pid && cmdline(pid).includes(needle));
 }
 
-function post(p, route, body, headers = {}) {
+function post(p, route, body, headers = {}, signal = undefined) {
   return fetch(`${p.url}${route}`, {
     method: 'POST',
+    signal,
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
@@ -263,6 +306,6 @@ function assertErrorEnvelope(body, code) {
 }
 
 module.exports = {
-  startProxy, startMockModelServer, writeCodexHome, post, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
+  startProxy, startMockModelServer, writeCodexHome, post, backend, parseSse, rawExchange, assertErrorEnvelope, waitFor, sleep,
   pidsWithArg, cmdline, PROXYD, CODEX, tmpdir, unixRequest, environOf, baseEnv, runUser, giveToRunUser,
 };

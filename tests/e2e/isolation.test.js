@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { startProxy, post, CODEX, PROXYD, tmpdir, runUser, baseEnv, environOf, waitFor } = require('./harness');
+const { startProxy, post, CODEX, PROXYD, tmpdir, runUser, baseEnv, environOf, waitFor, backend } = require('./harness');
 
 function status(pid) {
   const out = {};
@@ -65,8 +65,15 @@ test('executors: NoNewPrivs, umask 077, no core dumps, only their socket and std
   assert.equal(status(pid).Umask, '0077');
   const limits = fs.readFileSync(`/proc/${pid}/limits`, 'utf8');
   assert.match(limits, /Max core file size\s+0\s+0/);
-  assert.deepEqual(fs.readdirSync(`/proc/${pid}/fd`).map(Number).sort(), [0, 1, 2, 3]);
+  const fds = fs.readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+  assert.deepEqual(fds.slice(0, 4), [0, 1, 2, 3]);
   assert.match(fs.readlinkSync(`/proc/${pid}/fd/3`), /^socket:/);
+  // With the app-server backend, also its server's stdio pipes and pidfd.
+  const others = fds.slice(4).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+  if (backend() === 'app-server') {
+    assert.ok(others.length <= 4 && others.every((l) => /^pipe:|^anon_inode:\[pidfd\]$/.test(l)), `other fds: ${others}`);
+  }
+  else assert.deepEqual(others, []);
 });
 
 test('codex runs as the run user with an allow-listed environment and no key', async () => {
@@ -79,7 +86,9 @@ test('codex runs as the run user with an allow-listed environment and no key', a
   assert.equal(fs.readFileSync(`${record}/groups`, 'utf8').trim(), String(runUser().gid));
   const env = fs.readFileSync(`${record}/env`, 'utf8');
   const names = env.split('\n').filter(Boolean).map((l) => l.split('=')[0]).filter((n) => n !== 'PWD' && n !== 'OLDPWD' && n !== 'SHLVL' && n !== '_');
-  assert.deepEqual(names.sort(), ['CODEX_HOME', 'CODEX_SQLITE_HOME', 'EXTRA_ALLOWED', 'HOME', 'LANG', 'PATH']);
+  // The app-server backend points SQLite's temporary files into the writable SQLite home (Landlock).
+  const expected = ['CODEX_HOME', 'CODEX_SQLITE_HOME', 'EXTRA_ALLOWED', 'HOME', 'LANG', 'PATH', ...(backend() === 'app-server' ? ['SQLITE_TMPDIR'] : [])];
+  assert.deepEqual(names.sort(), expected.sort());
   assert.match(env, new RegExp(`^CODEX_HOME=${p.privateHome}$`, 'm'));
   assert.match(env, /^HOME=\/nonexistent$/m, 'the run user\'s home, not root\'s');
   assert.ok(!env.includes('sk-isolation-secret-key'));

@@ -24,6 +24,9 @@ after(async () => { assert.equal((await p.stop()).code, 0, p.log()); });
 
 const chat = (content, extra = {}) => ({ model: 'm', messages: [{ role: 'user', content }], ...extra });
 const noCodexLeft = () => waitFor('no codex process left', () => p.codexPids().length === 0, 5000);
+// The executor running the job: the parent of its codex (with the
+// app-server backend every executor has a child, its idle server).
+const busyExecutor = () => p.executorPids().find((pid) => p.pidsWithParent(pid).some((c) => p.codexPids().includes(c)));
 
 // Starts a streamed request and resolves once codex is running for it.
 function startStream(body) {
@@ -87,7 +90,7 @@ test('an executor killed mid-job: 502, a new executor, the next request served',
   await waitFor('codex to run', () => p.codexPids().length === 1);
   const before = p.executorPids();
   assert.equal(before.length, 2);
-  const busy = before.find((pid) => p.pidsWithParent(pid).length > 0);
+  const busy = busyExecutor();
   process.kill(busy, 'SIGKILL');
   const r = await pending;
   assert.equal(r.status, 502);
@@ -107,7 +110,7 @@ test('an executor killed mid-stream ends the stream with an executor_lost error'
   p.mock.script = () => ({ stall: true });
   const s = await startStream(chat('doomed stream', { stream: true }));
   await waitFor('codex to run', () => p.codexPids().length === 1);
-  const busy = p.executorPids().find((pid) => p.pidsWithParent(pid).length > 0);
+  const busy = busyExecutor();
   process.kill(busy, 'SIGKILL');
   await new Promise((r) => s.res.on('end', r));
   assertErrorEnvelope(parseSse(s.text()).at(-1).data, 'executor_lost');
@@ -132,9 +135,11 @@ test('past the queue limit: 429 with Retry-After', async () => {
 
 test('a queued request whose client leaves never runs codex', async () => {
   p.mock.script = () => ({ delayMs: 700, text: 'slow' });
+  // Counted first: with the app-server backend the two may reach the model
+  // before the executors are seen busy.
+  const seen = p.mock.requests.length;
   const running = [post(p, '/v1/chat/completions', chat('a')), post(p, '/v1/chat/completions', chat('b'))];
   await waitFor('both executors busy', async () => (await p.health()).executors.busy === 2);
-  const seen = p.mock.requests.length;
   const s = await startStream(chat('QUEUED-AND-GONE', { stream: true }));
   await waitFor('one queued', async () => (await p.health()).queue_depth === 1);
   s.req.destroy();

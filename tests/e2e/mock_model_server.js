@@ -3,6 +3,8 @@
 // a function from the request body to a behaviour.
 //
 //   { text: 'Hello', deltas: ['He', 'llo'] }   answer (deltas optional)
+//   { text, deltas, pauseMs: 100 }             drip: pauseMs before each delta
+//                                              but the first (see `drips`)
 //   { status: 400, message: 'bad' }            fail with an HTTP status
 //   { status: 429, body: {...}, headers: {...} } ... with that JSON body (or text) and headers
 //   { usageLimit: { resetsInS: 3600 } }        the ChatGPT backend's 429 usage_limit_reached, with its
@@ -15,6 +17,17 @@
 // A strict text.format that OpenAI would refuse is refused as OpenAI does
 // (400 invalid_json_schema, strict_schema_rules.js) before any script runs;
 // such requests are counted in `refusedSchemas`.
+//
+// Each answer with deltas is recorded in `drips` as { sent, of, firstSentAt,
+// lastSentAt } (performance.now() of this process):
+// how many deltas have been written so far, so a test can tell by order,
+// not by timing, whether its client saw content before the model finished.
+//
+// /oauth/token is codex's refresh endpoint (CODEX_REFRESH_TOKEN_URL_OVERRIDE).
+// Every presentation is recorded in `tokenRequests`; like the real server, a
+// refresh token presented a second time is refused (401
+// refresh_token_reused), so a test sees a reuse both in the record and as
+// the failure codex would get.
 'use strict';
 const http = require('node:http');
 const { refuseStrictFormat } = require('./strict_schema_rules');
@@ -23,7 +36,9 @@ function sse(res, type, obj) {
   res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...obj })}\n\n`);
 }
 
-function answer(res, b) {
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function answer(res, b, drips) {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const id = 'resp_mock';
   const item = { type: 'message', role: 'assistant', id: 'msg_mock' };
@@ -34,8 +49,17 @@ function answer(res, b) {
     return;
   }
   sse(res, 'response.output_item.added', { output_index: 0, item: { ...item, content: [] } });
-  for (const d of b.deltas || [])
+  const deltas = b.deltas || [];
+  const drip = deltas.length ? { sent: 0, of: deltas.length, firstSentAt: null, lastSentAt: null } : null;
+  if (drip) drips.push(drip);
+  for (const d of deltas) {
+    if (b.pauseMs && drip.sent > 0) await sleep(b.pauseMs);
+    if (res.destroyed) return;  // the client (codex) left mid-drip
     sse(res, 'response.output_text.delta', { delta: d, item_id: 'msg_mock', output_index: 0, content_index: 0 });
+    drip.sent++;
+    if (drip.sent === 1) drip.firstSentAt = performance.now();
+    if (drip.sent === drip.of) drip.lastSentAt = performance.now();
+  }
   sse(res, 'response.output_item.done', {
     output_index: 0, item: { ...item, content: [{ type: 'output_text', text: b.text, annotations: [] }] },
   });
@@ -85,7 +109,7 @@ function expand(b) {
   return b;
 }
 
-function behave(req, res, b, stalled) {
+function behave(req, res, b, stalled, drips) {
   b = expand(b);
   if (b.stall) {
     stalled.add(res);
@@ -97,7 +121,7 @@ function behave(req, res, b, stalled) {
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
     return;
   }
-  answer(res, b);
+  answer(res, b, drips).catch(() => res.destroy());
 }
 
 async function startMockModelServer() {
@@ -111,6 +135,13 @@ async function startMockModelServer() {
       try { body = JSON.parse(raw); } catch { /* recorded as null */ }
       if (req.url.startsWith('/oauth/token')) {  // codex's token refresh (CODEX_REFRESH_TOKEN_URL_OVERRIDE)
         api.tokenRequests.push(body);
+        const presented = body && body.refresh_token;
+        if (presented && api.usedRefreshTokens.has(presented)) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'refresh_token_reused', message: 'refresh token already used' } }));
+          return;
+        }
+        if (presented) api.usedRefreshTokens.add(presented);
         // api.refresh returns the new tokens, or { status, body } for a refusal.
         const r = api.refresh(body);
         res.writeHead(typeof r.status === 'number' ? r.status : 200, { 'content-type': 'application/json' });
@@ -131,8 +162,8 @@ async function startMockModelServer() {
         return;
       }
       const b = api.script(body, api.requests.length) || { text: 'ok' };
-      if (b.delayMs) setTimeout(() => behave(req, res, b, stalled), b.delayMs);
-      else behave(req, res, b, stalled);
+      if (b.delayMs) setTimeout(() => behave(req, res, b, stalled, api.drips), b.delayMs);
+      else behave(req, res, b, stalled, api.drips);
     });
   });
   server.keepAliveTimeout = 1000;
@@ -141,6 +172,8 @@ async function startMockModelServer() {
     port: server.address().port,
     requests: [],
     tokenRequests: [],
+    usedRefreshTokens: new Set(),
+    drips: [],
     refusedSchemas: [],
     refresh: () => ({}),
     script: () => ({ text: 'Hello from the mock.' }),
