@@ -45,6 +45,7 @@ bool AppServerSession::alive() { return rpc_ && !rpc_->closed() && proc_.running
 std::string AppServerSession::failure() {
     proc_.drain_stderr();
     std::string why = rpc_ ? rpc_->failure() : std::string("not running");
+    if (rpc_ && rpc_->non_json_lines()) why = "it printed lines that are not JSON-RPC";
     if (proc_.exited()) why += "; exit status " + std::to_string(proc_.wait_status());
     const std::string &tail = proc_.stderr_tail();
     if (!tail.empty()) why += "; stderr tail: " + tail.substr(tail.size() > 600 ? tail.size() - 600 : 0);
@@ -63,6 +64,9 @@ Pump AppServerSession::pump(RpcMessage &m, uint64_t deadline, int control_fd) {
             struct pollfd c = {control_fd, POLLIN, 0};
             if (poll(&c, 1, 0) > 0 && c.revents) return Pump::Control;
         }
+        // A server that printed something not JSON-RPC is broken, even
+        // when nothing valid follows to wake the caller.
+        if (rpc_->non_json_lines()) return Pump::Closed;
         if (rpc_->pop(m)) return Pump::Message;
         if (rpc_->closed()) return Pump::Closed;
         fds.clear();

@@ -19,6 +19,7 @@
 #include "executor/backend.h"
 #include "executor/codex_flags.h"
 #include "executor/job_files.h"
+#include "executor/login_refresh_due.h"
 
 namespace {
 
@@ -166,6 +167,7 @@ private:
     std::string spare_thread_, spare_model_;
     std::string recycle_reason_;  // set when the server must be replaced before the next job
     std::string start_error_;     // the last start failed: the next job tries again
+    bool deferred_ = false;       // not started while the login was due: the next job starts it
     uint64_t rate_limit_resets_at_ = 0;
 };
 
@@ -180,6 +182,14 @@ std::vector<std::string> CodexAppServerBackend::argv() const {
 // `codex exec` that cannot run does, instead of every request waiting out
 // its time for an executor that never comes up.
 bool CodexAppServerBackend::start(std::string &error) {
+    // Started outside a job, a server would refresh a due login alongside
+    // every other executor's: the next job (which the supervisor runs alone
+    // while the login is due) starts it instead.
+    if (login_refresh_due(auth_path(), time(nullptr))) {
+        LogLine("executor", "info", "codex app-server starts with the next job: the login is due for refresh").emit();
+        deferred_ = true;
+        return true;
+    }
     if (launch(error)) return true;
     LogLine("executor", "error", "codex app-server did not start; each job tries again").kv("error", error).emit();
     start_error_ = error;
@@ -189,6 +199,7 @@ bool CodexAppServerBackend::start(std::string &error) {
 
 bool CodexAppServerBackend::launch(std::string &error) {
     start_error_.clear();
+    deferred_ = false;
     uint64_t t0 = monotonic_ms();
     auth_at_start_ = stamp_of(auth_path());
     // SQLite's temporary files (codex's state DB migrations) go where
@@ -209,6 +220,7 @@ bool CodexAppServerBackend::launch(std::string &error) {
 
 void CodexAppServerBackend::stop() {
     spare_thread_.clear();
+    deferred_ = false;
     server_.stop(setup_.kill_grace_ms);
 }
 
@@ -241,6 +253,12 @@ BackendHealth CodexAppServerBackend::health() {
     BackendHealth h;
     uint64_t now = monotonic_ms();
     if (!start_error_.empty()) return h;  // not running: the next job starts it
+    if (deferred_) {
+        // Someone refreshed meanwhile: start now, so no request waits for it.
+        std::string error;
+        if (!login_refresh_due(auth_path(), time(nullptr)) && !launch(error)) start_error_ = error;
+        return h;
+    }
     uint64_t rss_limit_kb = uint64_t{setup_.app_server_max_rss_mb} * 1024;
     if (!server_.tend([this](RpcMessage &m) { on_idle_note(m); }))
         recycle_reason_ = "codex app-server died: " + server_.failure();

@@ -53,9 +53,15 @@ void answer_turn(const std::string &mode, const std::string &id) {
         return;
     }
     if (mode == "hang" || mode == "interruptible") return;
+    if (mode == "garbage_then_silence") {  // alone in its read, nothing after it
+        usleep(100000);
+        say("this is not JSON either");
+        pause();
+    }
     say(R"({"method":"item/agentMessage/delta","params":{)" + th + R"(,"turnId":"tu-1","itemId":"m1","delta":"Hel"}})");
     if (mode == "crash") _exit(1);
     if (mode == "garbage") say("this is not JSON");
+
     say(R"({"method":"item/agentMessage/delta","params":{)" + th + R"(,"turnId":"tu-1","itemId":"m1","delta":"lo"}})");
     say(R"({"method":"item/completed","params":{)" + th + R"(,"turnId":"tu-1","item":{"type":"agentMessage","id":"m1","text":"Hello"}}})");
     say(R"({"method":"thread/tokenUsage/updated","params":{)" + th + R"(,"turnId":"tu-1","tokenUsage":{"total":{"inputTokens":11,"cachedInputTokens":2,"outputTokens":5,"reasoningOutputTokens":1}}}})");
@@ -228,6 +234,20 @@ static void non_json_output_fails_the_job_and_asks_for_a_recycle(void **) {
     teardown(f);
 }
 
+// Nothing valid follows the bad line: the job must still end at once.
+static void non_json_output_then_silence_fails_the_job_at_once(void **) {
+    Fixture *f = fixture("garbage_then_silence");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    ipc::DoneMsg d = run_job(*f, ch, 60000);
+    assert_int_equal(d.outcome, ipc::Outcome::BackendFailed);
+    assert_true(d.detail.find("not JSON-RPC") != std::string::npos);
+    assert_true(d.backend_ms < 30000);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Recycle);
+    teardown(f);
+}
+
 static void cancel_interrupts_the_turn_and_keeps_the_server(void **) {
     Fixture *f = fixture("interruptible");
     std::string error;
@@ -333,6 +353,25 @@ static void healthy_server_within_limits_is_kept(void **) {
     assert_int_equal(h.state, BackendHealth::State::Ok);
 }
 
+// A login due for refresh: the server would refresh it as it starts, so it
+// starts with the next job (run alone by the supervisor while it is due).
+static void due_login_defers_the_start_to_the_next_job(void **) {
+    Fixture *f = fixture("ok");
+    std::string auth = f->base + "/auth.json";
+    FILE *fp = fopen(auth.c_str(), "w");
+    fputs(R"({"tokens":{"access_token":"e30.eyJleHAiOjF9.sig"},"last_refresh":"2026-01-01T00:00:00Z"})", fp);
+    fclose(fp);
+    std::string error;
+    assert_true(f->backend->start(error));
+    assert_int_equal(starts(*f), 0);
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    assert_int_equal(starts(*f), 0);
+    RecordingChannel ch;
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    assert_int_equal(starts(*f), 1);
+    teardown(f);
+}
+
 static void server_that_cannot_start_fails_each_job_at_once(void **) {
     Fixture *f = fixture("ok");
     f->setup.codex_bin = f->base + "/no-such-codex";
@@ -367,6 +406,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(usage_limit_is_rate_limited),
         cmocka_unit_test(crash_mid_turn_fails_the_job_and_asks_for_a_recycle),
         cmocka_unit_test(non_json_output_fails_the_job_and_asks_for_a_recycle),
+        cmocka_unit_test(non_json_output_then_silence_fails_the_job_at_once),
         cmocka_unit_test(cancel_interrupts_the_turn_and_keeps_the_server),
         cmocka_unit_test(ignored_interrupt_on_timeout_asks_for_a_recycle),
         cmocka_unit_test(turn_limit_asks_for_a_recycle),
@@ -376,6 +416,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(rss_limit_asks_for_a_recycle),
         cmocka_unit_test(server_dead_while_idle_asks_for_a_recycle),
         cmocka_unit_test(healthy_server_within_limits_is_kept),
+        cmocka_unit_test(due_login_defers_the_start_to_the_next_job),
         cmocka_unit_test(server_that_cannot_start_fails_each_job_at_once),
         cmocka_unit_test(server_that_ends_before_initialize_fails_the_job),
     };
