@@ -7,7 +7,7 @@ packages=(build-essential cmake pkg-config libuv1-dev libhttp-parser-dev libcjso
           libcmocka-dev libtomlplusplus-dev strace prometheus wrk  # promtool checks GET /metrics; wrk drives bench/
           # the Docker Compose test: podman with runc, a debootstrap'd base image
           podman podman-compose runc netavark aardvark-dns debootstrap curl)
-packages+=(clang libclang-rt-14-dev python3)  # the clang build, the fuzz targets' libFuzzer; e2e tests' notify socket (node has no AF_UNIX datagrams)
+packages+=(clang clang-format libclang-rt-14-dev python3)  # the clang build, the style check, the fuzz targets' libFuzzer; e2e tests' notify socket (node has no AF_UNIX datagrams)
 # The packaging tests: the unit's checks, and the Debian package built,
 # linted and installed into a debootstrapped root, and run by systemd in a
 # podman container.
