@@ -133,13 +133,13 @@ function handle(msg) {
       send({ id: msg.id, result: {} });
       return;
     case 'account/rateLimits/read':
-      // What codex answers for an API-key login: no usage windows.
+      // What codex 0.169 answers for an API-key login: no usage windows.
       send({ id: msg.id, error: { code: -32600, message: 'chatgpt authentication required to read rate limits' } });
       return;
     default:
       // Notifications (initialized) need no answer; any other request is
       // unknown here, and gets the error a real server gives one.
-      if (msg.id !== undefined) send({ id: msg.id, error: { code: -32601, message: `unknown method ${msg.method}` } });
+      if (msg.id !== undefined) send({ id: msg.id, error: { code: -32600, message: `Invalid request: unknown variant \`${msg.method}\`` } });
   }
 }
 
