@@ -208,10 +208,18 @@ AppEvent app_server_event_parse(const RpcMessage &n) {
         ev.will_retry = cJSON_IsTrue(member(params, "willRetry"));
         ev.error = app_server_error_parse(member(params, "error"));
     } else if (m == "account/rateLimits/updated") {
-        ev.kind = AppEventKind::RateLimits;
-        ev.rate_limit_resets_at = full_window_reset(member(params, "rateLimits"));
-        ev.windows = windows_of(member(params, "rateLimits"));
+        ev = app_server_rate_limits_parse(params);
     }
+    return ev;
+}
+
+// The read's result and the notification's params both carry the snapshot
+// in `rateLimits`.
+AppEvent app_server_rate_limits_parse(const cJSON *result) {
+    AppEvent ev;
+    ev.kind = AppEventKind::RateLimits;
+    ev.rate_limit_resets_at = full_window_reset(member(result, "rateLimits"));
+    ev.windows = windows_of(member(result, "rateLimits"));
     return ev;
 }
 

@@ -52,7 +52,7 @@ enum class AppEventKind {
     TokenUsage,        // usage (the thread's total: one thread per job)
     TurnCompleted,     // status, error
     Error,             // will_retry, error
-    RateLimits,        // account/rateLimits/updated: windows; rate_limit_resets_at when one is full
+    RateLimits,        // account/rateLimits/updated or /read: windows; rate_limit_resets_at when one is full
     Other,
 };
 struct AppEvent {
@@ -65,6 +65,8 @@ struct AppEvent {
     ipc::UsageWindowsMsg windows;       // RateLimits: the account's usage windows
 };
 AppEvent app_server_event_parse(const RpcMessage &notification);
+// The result of account/rateLimits/read, as a RateLimits event.
+AppEvent app_server_rate_limits_parse(const cJSON *result);
 
 // Where a failure the app-server reported ends up in the Done message.
 void app_server_error_to_done(const AppServerError &e, uint64_t resets_at, uint64_t now_unix, ipc::DoneMsg &done);

@@ -27,6 +27,8 @@ constexpr uint64_t kStartTimeoutMs = 10000;   // spawn + initialize (about 0.1-0
 constexpr uint64_t kSpareTimeoutMs = 5000;    // pre-starting a thread while idle
 constexpr uint64_t kInterruptGraceMinMs = 500;  // turn/interrupt before the server is killed
 constexpr int kIdleCheckMs = 1000;
+constexpr uint64_t kRateLimitsReadEveryMs = 60000;  // the operator's view of the usage windows
+constexpr uint64_t kRateLimitsReadTimeoutMs = 3000;  // codex asks the account's backend
 
 // What identifies the login file's content: a refresh rewrites it.
 struct FileStamp {
@@ -158,6 +160,7 @@ private:
                       JobChannel &ch, const std::string &thread_id);
     bool interrupt(Turn &t);
     void on_idle_note(RpcMessage &m);
+    void read_rate_limits(uint64_t deadline, JobChannel &ch);
 
     ExecutorSetup setup_;
     AppServerSession server_;
@@ -169,6 +172,8 @@ private:
     std::string start_error_;     // the last start failed: the next job tries again
     bool deferred_ = false;       // not started while the login was due: the next job starts it
     uint64_t rate_limit_resets_at_ = 0;
+    uint64_t rate_limits_read_at_ = 0;  // by this server; 0: never
+    bool rate_limits_read_failed_ = false;  // logged once
 };
 
 std::vector<std::string> CodexAppServerBackend::argv() const {
@@ -209,6 +214,7 @@ bool CodexAppServerBackend::launch(std::string &error) {
     if (!server_.start(argv(), env, setup_.workdir, setup_.rlimit_cpu_seconds, t0 + kStartTimeoutMs, error))
         return false;
     turns_ = 0;
+    rate_limits_read_at_ = 0;
     recycle_reason_.clear();
     spare_thread_.clear();
     idle_since_ = monotonic_ms();
@@ -234,6 +240,30 @@ bool CodexAppServerBackend::restart(std::string &error) {
 void CodexAppServerBackend::on_idle_note(RpcMessage &m) {
     AppEvent e = app_server_event_parse(m);
     if (e.kind == AppEventKind::RateLimits) rate_limit_resets_at_ = e.rate_limit_resets_at;
+}
+
+// The account's usage windows, read when the last read is a minute old:
+// the notifications only come during turns, so a fresh server would show
+// none until one ran. Usage windows may only be sent during a job, hence
+// here. A read that fails (an API-key login has no windows, an older codex
+// lacks the method) costs the job nothing; a cancel is left to the turn.
+void CodexAppServerBackend::read_rate_limits(uint64_t deadline, JobChannel &ch) {
+    uint64_t now = monotonic_ms();
+    if (rate_limits_read_at_ && now - rate_limits_read_at_ < kRateLimitsReadEveryMs) return;
+    rate_limits_read_at_ = now;
+    RpcMessage reply;
+    CallResult r = server_.call("account/rateLimits/read", nullptr, std::min(deadline, now + kRateLimitsReadTimeoutMs),
+                                ch.control_fd(), reply, [this](RpcMessage &m) { on_idle_note(m); });
+    if (r == CallResult::Ok) {
+        AppEvent e = app_server_rate_limits_parse(reply.body);
+        if (e.rate_limit_resets_at) rate_limit_resets_at_ = e.rate_limit_resets_at;
+        if (!e.windows.windows.empty()) ch.usage_windows(e.windows);
+    } else if (r != CallResult::Control && !rate_limits_read_failed_) {
+        rate_limits_read_failed_ = true;
+        LogLine("executor", "info", "codex app-server did not read the usage windows; turns still report them")
+            .kv("detail", r == CallResult::Error ? reply.error_message.substr(0, 300) : "no answer")
+            .emit();
+    }
 }
 
 // The next request's thread, started while nobody waits: a request then
@@ -411,6 +441,7 @@ ipc::DoneMsg CodexAppServerBackend::run(const ipc::JobMsg &job, const std::strin
         done.outcome = ipc::Outcome::SpawnFailed;
         done.detail = error;
     } else if (take_thread(job.model, dir, deadline, ch, thread_id, done)) {
+        read_rate_limits(deadline, ch);
         done = turn(job, dir, files, deadline, ch, thread_id);
         server_.send("thread/unsubscribe", app_server_thread_unsubscribe_params(thread_id));
         turns_++;

@@ -188,6 +188,20 @@ static void rate_limits_become_usage_windows(void **) {
     assert_int_equal(w.resets_at, 1800000000);
 }
 
+static void rate_limits_read_result_becomes_usage_windows(void **) {
+    JsonDoc d(R"({"rateLimits":{"limitId":"codex","limitName":null,"primary":{"usedPercent":100,"windowDurationMins":300,"resetsAt":1800000000},"secondary":{"usedPercent":7.5,"windowDurationMins":10080,"resetsAt":1900000000},"credits":null,"planType":"plus"},"rateLimitsByLimitId":{"codex":{"limitId":"codex"}}})");
+    AppEvent e = app_server_rate_limits_parse(d.root);
+    assert_int_equal(e.kind, AppEventKind::RateLimits);
+    assert_int_equal(e.rate_limit_resets_at, 1800000000);
+    assert_int_equal(e.windows.windows.size(), 2);
+    assert_str_equal(e.windows.windows[1].window, "secondary");
+    assert_true(e.windows.windows[1].used_percent == 7.5);
+    assert_int_equal(e.windows.windows[1].window_minutes, 10080);
+    JsonDoc odd(R"([{"rateLimits":1}])");
+    assert_int_equal(app_server_rate_limits_parse(odd.root).windows.windows.size(), 0);
+    assert_int_equal(app_server_rate_limits_parse(nullptr).windows.windows.size(), 0);
+}
+
 static void params_of_any_shape_are_other(void **) {
     assert_int_equal(app_server_event_parse(note("turn/completed", "[1]")).kind, AppEventKind::Other);
     AppEvent e = app_server_event_parse(note("item/completed", R"({"item":7})"));
@@ -245,6 +259,7 @@ int main() {
         cmocka_unit_test(http_failure_carries_its_status),
         cmocka_unit_test(full_rate_limit_window_gives_its_reset),
         cmocka_unit_test(rate_limits_become_usage_windows),
+        cmocka_unit_test(rate_limits_read_result_becomes_usage_windows),
         cmocka_unit_test(params_of_any_shape_are_other),
         cmocka_unit_test(usage_limit_is_rate_limited_with_retry_after),
         cmocka_unit_test(unauthorized_and_context_window_have_their_outcomes),

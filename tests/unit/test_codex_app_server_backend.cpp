@@ -36,11 +36,11 @@ bool read_line(std::string &l) {
     }
 }
 
-void note_start() {
+void note(const char *what) {
     const char *log = getenv("STANDIN_LOG");
     if (!log) return;
     FILE *f = fopen(log, "a");
-    if (f) fputs("init\n", f), fclose(f);
+    if (f) fprintf(f, "%s\n", what), fclose(f);
 }
 
 void answer_turn(const std::string &mode, const std::string &id) {
@@ -82,10 +82,18 @@ void answer_turn(const std::string &mode, const std::string &id) {
         std::string method = m->valuestring, id = cJSON_IsNumber(idv) ? std::to_string(idv->valueint) : "";
         if (method == "initialize") {
             if (mode == "mute") continue;
-            note_start();
+            note("init");
             say(R"({"id":)" + id + R"(,"result":{"userAgent":"stand-in"}})");
         } else if (method == "thread/start") {
             say(R"({"id":)" + id + R"(,"result":{"thread":{"id":"th-1"}}})");
+        } else if (method == "account/rateLimits/read") {
+            note("read");
+            if (mode == "rate_limits")
+                say(R"({"id":)" + id + R"(,"result":{"rateLimits":{"limitId":"codex","primary":{"usedPercent":42,"windowDurationMins":300,"resetsAt":1800000000},"secondary":{"usedPercent":7,"windowDurationMins":10080,"resetsAt":1900000000}},"rateLimitsByLimitId":null}})");
+            else if (mode == "rate_limits_refused")  // what codex says for an API-key login
+                say(R"({"id":)" + id + R"(,"error":{"code":-32600,"message":"chatgpt authentication required to read rate limits"}})");
+            else
+                say(R"({"id":)" + id + R"(,"result":{}})");
         } else if (method == "turn/start" && mode == "overloaded" && !refused_once) {
             refused_once = true;  // a full ingress queue, once
             say(R"({"id":)" + id + R"(,"error":{"code":-32001,"message":"Server overloaded; retry later."}})");
@@ -161,15 +169,17 @@ void teardown(Fixture *f) {
     delete f;
 }
 
-int starts(const Fixture &f) {
+int noted(const Fixture &f, const char *what = "init") {
     FILE *fp = fopen(f.start_log.c_str(), "r");
     if (!fp) return 0;
     int n = 0;
     char line[64];
-    while (fgets(line, sizeof line, fp)) n++;
+    while (fgets(line, sizeof line, fp)) n += line == std::string(what) + "\n";
     fclose(fp);
     return n;
 }
+
+int starts(const Fixture &f) { return noted(f); }
 
 ipc::DoneMsg run_job(Fixture &f, RecordingChannel &ch, uint32_t timeout_ms = 10000) {
     ipc::JobMsg job;
@@ -197,6 +207,32 @@ static void turn_streams_deltas_then_ends_the_message_then_usage(void **) {
     ipc::DoneMsg d = run_job(*f, ch);
     assert_int_equal(d.outcome, ipc::Outcome::Ok);
     assert_str_equal(ch.log, "d:Hel;d:lo;e:;u:11;");
+    assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    teardown(f);
+}
+
+static void usage_windows_are_read_before_the_turn_once_a_minute(void **) {
+    Fixture *f = fixture("rate_limits");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    assert_str_equal(ch.log, "w:2;d:Hel;d:lo;e:;u:11;");
+    RecordingChannel again;
+    assert_int_equal(run_job(*f, again).outcome, ipc::Outcome::Ok);
+    assert_str_equal(again.log, "d:Hel;d:lo;e:;u:11;");
+    assert_int_equal(noted(*f, "read"), 1);
+    teardown(f);
+}
+
+static void refused_usage_windows_read_leaves_the_job_fine(void **) {
+    Fixture *f = fixture("rate_limits_refused");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    assert_str_equal(ch.log, "d:Hel;d:lo;e:;u:11;");
+    assert_int_equal(noted(*f, "read"), 1);
     assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
     teardown(f);
 }
@@ -403,6 +439,8 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(start_completes_initialize),
         cmocka_unit_test(turn_streams_deltas_then_ends_the_message_then_usage),
+        cmocka_unit_test(usage_windows_are_read_before_the_turn_once_a_minute),
+        cmocka_unit_test(refused_usage_windows_read_leaves_the_job_fine),
         cmocka_unit_test(usage_limit_is_rate_limited),
         cmocka_unit_test(crash_mid_turn_fails_the_job_and_asks_for_a_recycle),
         cmocka_unit_test(non_json_output_fails_the_job_and_asks_for_a_recycle),

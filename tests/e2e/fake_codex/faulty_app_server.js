@@ -129,10 +129,17 @@ function handle(msg) {
       completeTurn(p.threadId, p.turnId, 'interrupted');
       return;
     }
+    case 'thread/unsubscribe':
+      send({ id: msg.id, result: {} });
+      return;
+    case 'account/rateLimits/read':
+      // What codex 0.169 answers for an API-key login: no usage windows.
+      send({ id: msg.id, error: { code: -32600, message: 'chatgpt authentication required to read rate limits' } });
+      return;
     default:
-      // Notifications (initialized) need no answer; any other request gets
-      // an empty result, as most of the app-server's housekeeping does.
-      if (msg.id !== undefined) send({ id: msg.id, result: {} });
+      // Notifications (initialized) need no answer; any other request is
+      // unknown here, and gets the error a real server gives one.
+      if (msg.id !== undefined) send({ id: msg.id, error: { code: -32600, message: `Invalid request: unknown variant \`${msg.method}\`` } });
   }
 }
 
