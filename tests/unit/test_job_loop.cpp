@@ -28,6 +28,7 @@ struct Script {
     bool start_fails = false;
     bool restart_fails = false;  // every start() after the first fails
     int restart_ms = 0;          // every start() after the first takes this long
+    int prepare_ms = 0;          // prepare_next() takes this long, then is traced ("prepare")
     int idle_check_ms = -1;
     BackendHealth::State health_after_first = BackendHealth::State::Ok;  // the first health() answer
     std::string run = "answer";  // answer | open-message | wait-cancel | large | text-after-usage
@@ -55,6 +56,11 @@ public:
         return h;
     }
     int idle_check_ms() const override { return s_.idle_check_ms; }
+    void prepare_next() override {
+        if (!s_.prepare_ms) return;
+        usleep(static_cast<useconds_t>(s_.prepare_ms) * 1000);
+        trace("prepare");
+    }
     void stop() override { trace("stop"); }
 
 private:
@@ -434,6 +440,28 @@ static void a_recycle_the_job_caused_ends_before_its_done(void **) {
     assert_int_equal(finish(l, trace), 0);
 }
 
+// Readying the next job (the app-server's next thread) is no part of this
+// job: its Done is sent first.
+static void the_next_job_is_prepared_after_done(void **) {
+    Script s;
+    s.prepare_ms = 300;
+    Loop l = start_loop(s);
+    expect_frame(l, ipc::MsgType::Ready);
+    send_job(l, 1, "one");
+    expect_answer(l);
+    std::string trace;
+    char buf[256];
+    struct pollfd p = {l.trace_r, POLLIN, 0};
+    while (poll(&p, 1, 0) == 1) {
+        ssize_t n = read(l.trace_r, buf, sizeof buf);
+        if (n <= 0) break;
+        trace.append(buf, static_cast<size_t>(n));
+    }
+    assert_str_equal(trace, "start\nrun one\nhealth\n");
+    wait_for_trace(l, trace, "prepare");
+    assert_int_equal(finish(l, trace), 0);
+}
+
 // An idle recycle is announced: Restarting, then Ready (with the pid) once
 // the backend is back, then jobs run as before.
 static void an_idle_recycle_sends_restarting_then_ready(void **) {
@@ -520,6 +548,7 @@ int main() {
         cmocka_unit_test(a_health_recycle_stops_and_starts_the_backend),
         cmocka_unit_test(a_recycle_the_job_caused_ends_before_its_done),
         cmocka_unit_test(an_idle_recycle_sends_restarting_then_ready),
+        cmocka_unit_test(the_next_job_is_prepared_after_done),
         cmocka_unit_test(a_backend_that_will_not_restart_exits_1),
         cmocka_unit_test(idle_ticks_ask_for_health_without_a_job),
         cmocka_unit_test(without_idle_checks_an_idle_loop_asks_nothing),
