@@ -86,7 +86,8 @@ public:
     // One job in job_dir (fresh, private). Ends every process the JOB
     // started before returning; long-lived children the backend owns survive.
     virtual ipc::DoneMsg run(const ipc::JobMsg &job, const std::string &job_dir, JobChannel &ch) = 0;
-    // Between jobs: after each job, and every idle_check_ms() while idle.
+    // Between jobs: after each job (before its Done), and every
+    // idle_check_ms() while idle.
     // Recycle or Failed: the job loop calls stop() then start().
     virtual BackendHealth health() = 0;
     virtual int idle_check_ms() const { return -1; }  // -1: only after jobs
