@@ -5,7 +5,7 @@
 namespace ipc {
 
 bool msg_type_known(uint8_t t) {
-    return t >= static_cast<uint8_t>(MsgType::Ready) && t <= static_cast<uint8_t>(MsgType::UsageWindows);
+    return t >= static_cast<uint8_t>(MsgType::Ready) && t <= static_cast<uint8_t>(MsgType::Restarting);
 }
 
 const char *msg_type_name(MsgType t) {
@@ -19,6 +19,7 @@ const char *msg_type_name(MsgType t) {
     case MsgType::Done: return "done";
     case MsgType::Setup: return "setup";
     case MsgType::UsageWindows: return "usage_windows";
+    case MsgType::Restarting: return "restarting";
     }
     return "unknown";
 }

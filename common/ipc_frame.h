@@ -29,6 +29,7 @@ enum class MsgType : uint8_t {
     Done = 7,       // executor -> supervisor: the job is over, executor idle
     Setup = 8,      // supervisor -> executor: its ExecutorSetup, the first frame
     UsageWindows = 9,  // executor -> supervisor: the account's usage windows (during a job)
+    Restarting = 10,   // executor -> supervisor: idle, replacing its backend; Ready follows (empty payload)
 };
 bool msg_type_known(uint8_t t);
 // For every log line about a frame: "ready", "text_delta", ...

@@ -20,10 +20,25 @@
 // Details of SEAM_SPEC.md's shape as built: the setup arrives as the first
 // frame (ipc::MsgType::Setup) and reaches the backend as ExecutorSetup;
 // a restart after Recycle/Failed is tried JobLoopOptions::restart_attempts
-// times with a doubling backoff, then the executor exits 1. The supervisor
-// does not see a recycle: the executor stays idle to it, so a job sent
-// meanwhile waits for the start() to finish. A backend whose start is slow
-// should therefore recycle rarely (limits, not every job).
+// times with a doubling backoff, then the executor exits 1.
+//
+// No request waits for a recycle it did not cause (job_loop.cpp):
+// - health() after a job is asked before that job's Done is sent, and a
+//   recycle it asks for (turn or RSS limit, a server that died or
+//   misbehaved during the job) is done then: the request that caused it
+//   waits for the restart (0.1-0.6 s for the app-server), no later one.
+//   Done first and the restart after would need the supervisor to learn,
+//   with the Done, that the executor is not ready (it dispatches the next
+//   queued job on Done, before any frame behind it is read): a change of
+//   DoneMsg for a cost paid once per turn limit.
+// - A recycle while idle (idle limit, death or flood noticed between jobs)
+//   is announced: Restarting (empty payload), then the restart, then Ready
+//   with the executor's pid. The supervisor treats the executor as starting
+//   meanwhile (supervisor/jobs/executor_protocol.cpp) and sends its jobs to
+//   others or keeps them queued. A job already waiting on the channel when
+//   the idle check fails runs first (its Done then waits for the recycle);
+//   one the supervisor sends in the instant between that look and its
+//   reading Restarting is a protocol violation (the executor is replaced).
 #pragma once
 #include <memory>
 #include <string>
@@ -71,10 +86,15 @@ public:
     // One job in job_dir (fresh, private). Ends every process the JOB
     // started before returning; long-lived children the backend owns survive.
     virtual ipc::DoneMsg run(const ipc::JobMsg &job, const std::string &job_dir, JobChannel &ch) = 0;
-    // Between jobs: after each job, and every idle_check_ms() while idle.
+    // Between jobs: after each job (before its Done), and every
+    // idle_check_ms() while idle.
     // Recycle or Failed: the job loop calls stop() then start().
     virtual BackendHealth health() = 0;
     virtual int idle_check_ms() const { return -1; }  // -1: only after jobs
+    // After a job's Done, and after an idle health() said Ok: work that
+    // readies the next job while nobody waits for it (the app-server starts
+    // the next request's thread). health() runs before Done, so it does not.
+    virtual void prepare_next() {}
     // Ends every process the backend started, whole process trees, bounded
     // in time. Idempotent.
     virtual void stop() = 0;

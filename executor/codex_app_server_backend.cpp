@@ -146,6 +146,9 @@ public:
     ipc::DoneMsg run(const ipc::JobMsg &job, const std::string &job_dir, JobChannel &ch) override;
     BackendHealth health() override;
     int idle_check_ms() const override { return kIdleCheckMs; }
+    void prepare_next() override {
+        if (recycle_reason_.empty()) start_spare();
+    }
     void stop() override;
 
 private:
@@ -299,7 +302,6 @@ BackendHealth CodexAppServerBackend::health() {
         recycle_reason_ = "idle limit";
     else if (setup_.app_server_max_rss_mb && server_.process().tree_rss_kb() > rss_limit_kb)
         recycle_reason_ = "RSS limit";
-    if (recycle_reason_.empty()) start_spare();
     if (!recycle_reason_.empty()) {
         h.state = BackendHealth::State::Recycle;
         h.reason = recycle_reason_;
@@ -446,8 +448,8 @@ ipc::DoneMsg CodexAppServerBackend::run(const ipc::JobMsg &job, const std::strin
         server_.send("thread/unsubscribe", app_server_thread_unsubscribe_params(thread_id));
         turns_++;
     }
-    // The job's end is reported at once; a server that must go is replaced
-    // after, when the job loop asks health() (the job caused it).
+    // A server that must go is replaced when the job loop asks health(),
+    // before this job's Done (the job caused it).
     idle_since_ = monotonic_ms();
     done.backend_ms = static_cast<uint32_t>(idle_since_ - start);
     return done;

@@ -116,6 +116,29 @@ bool IpcJobChannel::take_frames() {
     return cancelled_ || gone_;
 }
 
+// Replaces the backend. false: it would not start again.
+bool restart_backend(Backend &backend, const JobLoopOptions &opts, const BackendHealth &h) {
+    LogLine("executor", h.state == BackendHealth::State::Failed ? "warn" : "info", "restarting the backend")
+        .kv("backend", backend.name())
+        .kv("reason", h.reason)
+        .emit();
+    uint32_t backoff = opts.first_backoff_ms;
+    for (int attempt = 1;; attempt++) {
+        backend.stop();
+        std::string error;
+        if (backend.start(error)) return true;
+        LogLine("executor", "error", "backend did not start").kv("attempt", attempt).kv("error", error).emit();
+        if (attempt >= opts.restart_attempts) return false;
+        usleep(backoff * 1000);
+        backoff = std::min(backoff * 2, opts.max_backoff_ms);
+    }
+}
+
+bool keep_healthy(Backend &backend, const JobLoopOptions &opts) {
+    BackendHealth h = backend.health();
+    return h.state == BackendHealth::State::Ok || restart_backend(backend, opts, h);
+}
+
 // Runs one job and reports its end. Returns false when the executor must exit.
 bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, uint64_t job_id,
              const std::string &payload, int &exit_code) {
@@ -138,32 +161,40 @@ bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, 
         done = backend.run(job, dir, ch);
     }
     ch.close_message();
+    // A recycle this job caused (turn or RSS limit, a server that died or
+    // misbehaved in it) happens before its Done: this request waits for it,
+    // no later one does (backend.h).
+    bool healthy = ch.protocol_error() || ch.supervisor_gone() || keep_healthy(backend, opts);
     bool go_on = !ch.protocol_error() && !ch.supervisor_gone() &&
                  ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done));
+    if (go_on && healthy) backend.prepare_next();
     if (!dir.empty() && !job_dir_remove(dir))
         LogLine("executor", "error", "job directory not removed").kv("job", job_id).emit();
-    exit_code = ch.protocol_error() ? 2 : 0;
-    return go_on;
+    exit_code = ch.protocol_error() ? 2 : healthy ? 0 : 1;
+    return go_on && healthy;
 }
 
-// Replaces a backend that asks for it. false: it would not start again.
-bool keep_healthy(Backend &backend, const JobLoopOptions &opts) {
+bool send_ready(ControlChannel &ctl, Backend &backend) {
+    ipc::ReadyMsg ready{static_cast<uint32_t>(getpid()), backend.name()};
+    return ctl.send(ipc::MsgType::Ready, 0, ipc::encode(ready));
+}
+
+// An idle backend that asks to be replaced: the supervisor hears Restarting
+// first and sends its jobs elsewhere until the Ready that follows. A job
+// already waiting on the channel goes first (the supervisor sent it while
+// this executor was idle to it); its Done then waits for the recycle.
+// Returns -1 to go on, else the exit code.
+int recycle_while_idle(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts) {
     BackendHealth h = backend.health();
-    if (h.state == BackendHealth::State::Ok) return true;
-    LogLine("executor", h.state == BackendHealth::State::Failed ? "warn" : "info", "restarting the backend")
-        .kv("backend", backend.name())
-        .kv("reason", h.reason)
-        .emit();
-    uint32_t backoff = opts.first_backoff_ms;
-    for (int attempt = 1;; attempt++) {
-        backend.stop();
-        std::string error;
-        if (backend.start(error)) return true;
-        LogLine("executor", "error", "backend did not start").kv("attempt", attempt).kv("error", error).emit();
-        if (attempt >= opts.restart_attempts) return false;
-        usleep(backoff * 1000);
-        backoff = std::min(backoff * 2, opts.max_backoff_ms);
+    if (h.state == BackendHealth::State::Ok) {
+        backend.prepare_next();
+        return -1;
     }
+    struct pollfd p = {ctl.fd(), POLLIN, 0};
+    if (poll(&p, 1, 0) != 0) return -1;
+    if (!ctl.send(ipc::MsgType::Restarting, 0, std::string())) return 0;
+    if (!restart_backend(backend, opts, h)) return 1;
+    return send_ready(ctl, backend) ? -1 : 0;
 }
 
 // Waits for frames, or for the backend's next idle check. Returns -1 to go
@@ -171,7 +202,7 @@ bool keep_healthy(Backend &backend, const JobLoopOptions &opts) {
 int wait_for_frames(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, bool &closed) {
     struct pollfd p = {ctl.fd(), POLLIN, 0};
     int r = poll(&p, 1, backend.idle_check_ms());
-    if (r == 0) return keep_healthy(backend, opts) ? -1 : 1;
+    if (r == 0) return recycle_while_idle(ctl, backend, opts);
     if (r > 0 && !ctl.read_available()) closed = true;
     return -1;
 }
@@ -182,8 +213,7 @@ int serve(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts) {
         LogLine("executor", "error", "backend did not start").kv("backend", backend.name()).kv("error", error).emit();
         return 1;
     }
-    ipc::ReadyMsg ready{static_cast<uint32_t>(getpid()), backend.name()};
-    if (!ctl.send(ipc::MsgType::Ready, 0, ipc::encode(ready))) return 0;
+    if (!send_ready(ctl, backend)) return 0;
     bool closed = false;
     for (;;) {
         ipc::FrameHeader h;
@@ -208,7 +238,6 @@ int serve(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts) {
         }
         int code = 0;
         if (!run_job(ctl, backend, opts, h.job_id, payload, code)) return code;
-        if (!keep_healthy(backend, opts)) return 1;
     }
 }
 

@@ -46,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             decode_as<ipc::UsageMsg>(payload);
             decode_as<ipc::DoneMsg>(payload);
             decode_as<ipc::UsageWindowsMsg>(payload);
+            if (ipc::decode_empty(payload) != payload.empty()) abort();  // Cancel, Restarting
         }
     }
     return 0;

@@ -13,6 +13,9 @@ const struct {
     P next;
 } kLegal[] = {
     {P::Starting, M::Ready, P::Idle},
+    // An idle executor replacing its backend is starting again: no job
+    // goes to it until its Ready (executor/backend.h).
+    {P::Idle, M::Restarting, P::Starting},
     {P::Job, M::TextDelta, P::Message},
     {P::Job, M::MessageEnd, P::Job},
     {P::Job, M::Usage, P::Usage},

@@ -12,8 +12,8 @@
 #include "common/ipc_frame.h"
 
 enum class ExecutorPhase : uint8_t {
-    Starting,  // started, setup sent: only Ready
-    Idle,      // ready, no job: nothing
+    Starting,  // started (setup sent) or restarting its backend: only Ready
+    Idle,      // ready, no job: only Restarting
     Job,       // a job sent, between messages
     Message,   // a message's deltas arriving
     Usage,     // the usage seen: only Done

@@ -232,7 +232,7 @@ void executor_slot_spawn(ExecutorSlot &s) {
         [](uv_handle_t *, size_t n, uv_buf_t *b) { *b = uv_buf_init(static_cast<char *>(malloc(n)), static_cast<unsigned>(n)); },
         on_read);
     // An executor that never says Ready is as good as dead.
-    executor_slot_arm_backstop(s, 10000);
+    executor_slot_arm_backstop(s, kExecutorReadyBackstopMs);
 }
 
 ExecutorPhase executor_slot_phase(const ExecutorSlot &s) {

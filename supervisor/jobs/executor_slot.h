@@ -47,6 +47,10 @@ struct ExecutorSlot {
     bool running = false;  // the process exists and has not been reaped
 };
 
+// An executor that does not say Ready this long after starting (or after
+// saying Restarting) is as good as dead.
+constexpr uint64_t kExecutorReadyBackstopMs = 10000;
+
 // The slot's phase in executor_protocol.h's table.
 ExecutorPhase executor_slot_phase(const ExecutorSlot &s);
 // Starts the executor process and sends its setup; on failure schedules a retry.

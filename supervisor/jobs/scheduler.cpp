@@ -183,6 +183,16 @@ const char *Scheduler::slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, co
         ctx_.jobs_changed();
         return nullptr;
     }
+    if (h.type == ipc::MsgType::Restarting) {
+        if (s.state != ExecutorSlot::State::Idle || s.job) return "restarting when not idle";
+        if (!ipc::decode_empty(payload)) return "bad restarting payload";
+        // Starting again: pump() passes it by until its Ready, bounded like a start.
+        s.state = ExecutorSlot::State::Starting;
+        executor_slot_arm_backstop(s, kExecutorReadyBackstopMs);
+        LogLine("supervisor", "info", "executor restarting its backend").kv("executor", s.index).emit();
+        ctx_.jobs_changed();
+        return nullptr;
+    }
     if (s.state != ExecutorSlot::State::Busy || !s.job) return "job event with no job running";
     if (h.job_id != s.job->id) return "event for another job";
     return job_frame(s, h, payload);

@@ -25,6 +25,7 @@
 //   done[=OUTCOME]   a Done: ok (default), timeout, model_failed, backend_failed, spawn_failed
 //   done-other-job   a Done carrying another job's id
 //   ready            a Ready, as if starting again
+//   restarting       a Restarting (idle, replacing its backend; after done)
 //   bad-payload      a MessageEnd whose payload does not decode
 //   garbage          a header of another protocol version
 //   job-frame        a frame of a type only the supervisor sends (Job)
@@ -187,6 +188,7 @@ inline bool Child::run_step(const std::string &step, uint64_t id, const ipc::Job
     if (name == "done") return send_done(id, outcome_named(arg));
     if (name == "done-other-job") return send_done(id + 1000, ipc::Outcome::Ok);
     if (name == "ready") return send(ipc::MsgType::Ready, 0, ipc::encode(ipc::ReadyMsg{static_cast<uint32_t>(getpid()), "fake"}));
+    if (name == "restarting") return send(ipc::MsgType::Restarting, 0, std::string());
     if (name == "bad-payload") return send(ipc::MsgType::MessageEnd, id, "xx");
     if (name == "garbage") return write_all(std::string(16, '\x7f'));
     if (name == "job-frame") return send(ipc::MsgType::Job, id, "");

@@ -5,7 +5,8 @@ using P = ExecutorPhase;
 using M = ipc::MsgType;
 
 static const P kPhases[] = {P::Starting, P::Idle, P::Job, P::Message, P::Usage, P::Gone};
-static const M kTypes[] = {M::Ready, M::Job, M::Cancel, M::TextDelta, M::MessageEnd, M::Usage, M::Done, M::Setup, M::UsageWindows};
+static const M kTypes[] = {M::Ready, M::Job, M::Cancel, M::TextDelta, M::MessageEnd, M::Usage, M::Done, M::Setup, M::UsageWindows,
+                           M::Restarting};
 
 static bool allowed(P p, M t) {
     P next;
@@ -23,8 +24,15 @@ static void ready_is_legal_only_while_starting(void **) {
     assert_int_equal(after(P::Starting, M::Ready), P::Idle);
 }
 
-static void an_idle_executor_may_send_nothing(void **) {
-    for (M t : kTypes) assert_false(allowed(P::Idle, t));
+static void an_idle_executor_may_send_only_restarting(void **) {
+    for (M t : kTypes) assert_int_equal(allowed(P::Idle, t), t == M::Restarting);
+}
+
+// Restarting makes it a starting executor again: nothing but its Ready.
+static void restarting_is_legal_only_while_idle_and_leads_to_starting(void **) {
+    for (P p : kPhases) assert_int_equal(allowed(p, M::Restarting), p == P::Idle);
+    assert_int_equal(after(P::Idle, M::Restarting), P::Starting);
+    assert_int_equal(after(after(P::Idle, M::Restarting), M::Ready), P::Idle);
 }
 
 static void a_gone_executor_may_send_nothing(void **) {
@@ -75,12 +83,14 @@ static void every_phase_and_type_has_a_name(void **) {
     for (P p : kPhases) assert_string_not_equal(executor_phase_name(p), "unknown");
     for (M t : kTypes) assert_string_not_equal(ipc::msg_type_name(t), "unknown");
     assert_string_equal(ipc::msg_type_name(M::MessageEnd), "message_end");
+    assert_string_equal(ipc::msg_type_name(M::Restarting), "restarting");
 }
 
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ready_is_legal_only_while_starting),
-        cmocka_unit_test(an_idle_executor_may_send_nothing),
+        cmocka_unit_test(an_idle_executor_may_send_only_restarting),
+        cmocka_unit_test(restarting_is_legal_only_while_idle_and_leads_to_starting),
         cmocka_unit_test(a_gone_executor_may_send_nothing),
         cmocka_unit_test(supervisor_frames_are_never_legal_from_an_executor),
         cmocka_unit_test(deltas_open_a_message_that_message_end_closes),

@@ -27,6 +27,8 @@ namespace {
 struct Script {
     bool start_fails = false;
     bool restart_fails = false;  // every start() after the first fails
+    int restart_ms = 0;          // every start() after the first takes this long
+    int prepare_ms = 0;          // prepare_next() takes this long, then is traced ("prepare")
     int idle_check_ms = -1;
     BackendHealth::State health_after_first = BackendHealth::State::Ok;  // the first health() answer
     std::string run = "answer";  // answer | open-message | wait-cancel | large | text-after-usage
@@ -38,6 +40,7 @@ public:
     const char *name() const override { return "fake"; }
     bool start(std::string &error) override {
         trace("start");
+        if (starts_ > 0 && s_.restart_ms) usleep(static_cast<useconds_t>(s_.restart_ms) * 1000);
         if (s_.start_fails || (starts_++ > 0 && s_.restart_fails)) {
             error = "scripted start failure";
             return false;
@@ -53,6 +56,11 @@ public:
         return h;
     }
     int idle_check_ms() const override { return s_.idle_check_ms; }
+    void prepare_next() override {
+        if (!s_.prepare_ms) return;
+        usleep(static_cast<useconds_t>(s_.prepare_ms) * 1000);
+        trace("prepare");
+    }
     void stop() override { trace("stop"); }
 
 private:
@@ -410,6 +418,73 @@ static void a_health_recycle_stops_and_starts_the_backend(void **) {
     assert_str_equal(trace.substr(0, trace.find("run two")), "start\nrun one\nhealth\nstop\nstart\n");
 }
 
+// Only the request that caused a recycle waits for it: it is over when
+// that job's Done arrives (a slow restart would be seen after it otherwise).
+static void a_recycle_the_job_caused_ends_before_its_done(void **) {
+    Script s;
+    s.health_after_first = BackendHealth::State::Recycle;
+    s.restart_ms = 300;
+    Loop l = start_loop(s);
+    expect_frame(l, ipc::MsgType::Ready);
+    send_job(l, 1, "one");
+    expect_answer(l);
+    std::string trace;
+    char buf[256];
+    struct pollfd p = {l.trace_r, POLLIN, 0};
+    while (poll(&p, 1, 0) == 1) {
+        ssize_t n = read(l.trace_r, buf, sizeof buf);
+        if (n <= 0) break;
+        trace.append(buf, static_cast<size_t>(n));
+    }
+    assert_str_equal(trace, "start\nrun one\nhealth\nstop\nstart\n");
+    assert_int_equal(finish(l, trace), 0);
+}
+
+// Readying the next job (the app-server's next thread) is no part of this
+// job: its Done is sent first.
+static void the_next_job_is_prepared_after_done(void **) {
+    Script s;
+    s.prepare_ms = 300;
+    Loop l = start_loop(s);
+    expect_frame(l, ipc::MsgType::Ready);
+    send_job(l, 1, "one");
+    expect_answer(l);
+    std::string trace;
+    char buf[256];
+    struct pollfd p = {l.trace_r, POLLIN, 0};
+    while (poll(&p, 1, 0) == 1) {
+        ssize_t n = read(l.trace_r, buf, sizeof buf);
+        if (n <= 0) break;
+        trace.append(buf, static_cast<size_t>(n));
+    }
+    assert_str_equal(trace, "start\nrun one\nhealth\n");
+    wait_for_trace(l, trace, "prepare");
+    assert_int_equal(finish(l, trace), 0);
+}
+
+// An idle recycle is announced: Restarting, then Ready (with the pid) once
+// the backend is back, then jobs run as before.
+static void an_idle_recycle_sends_restarting_then_ready(void **) {
+    Script s;
+    s.idle_check_ms = 5;
+    s.health_after_first = BackendHealth::State::Recycle;
+    Loop l = start_loop(s);
+    expect_frame(l, ipc::MsgType::Ready);
+    std::string payload;
+    ipc::FrameHeader h = expect_frame(l, ipc::MsgType::Restarting, &payload);
+    assert_int_equal(h.job_id, 0);
+    assert_true(payload.empty());
+    expect_frame(l, ipc::MsgType::Ready, &payload);
+    ipc::ReadyMsg ready;
+    assert_true(ipc::decode(payload, ready));
+    assert_int_equal(ready.pid, static_cast<uint32_t>(l.pid));
+    send_job(l, 1, "one");
+    expect_answer(l);
+    std::string trace;
+    assert_int_equal(finish(l, trace), 0);
+    assert_true(trace.rfind("start\nhealth\nstop\nstart\n", 0) == 0);
+}
+
 static void a_backend_that_will_not_restart_exits_1(void **) {
     Script s;
     s.health_after_first = BackendHealth::State::Failed;
@@ -471,6 +546,9 @@ int main() {
         cmocka_unit_test(a_frame_of_the_wrong_type_exits_2),
         cmocka_unit_test(a_job_that_does_not_decode_exits_2),
         cmocka_unit_test(a_health_recycle_stops_and_starts_the_backend),
+        cmocka_unit_test(a_recycle_the_job_caused_ends_before_its_done),
+        cmocka_unit_test(an_idle_recycle_sends_restarting_then_ready),
+        cmocka_unit_test(the_next_job_is_prepared_after_done),
         cmocka_unit_test(a_backend_that_will_not_restart_exits_1),
         cmocka_unit_test(idle_ticks_ask_for_health_without_a_job),
         cmocka_unit_test(without_idle_checks_an_idle_loop_asks_nothing),

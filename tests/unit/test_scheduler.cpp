@@ -265,6 +265,40 @@ static void a_reload_replaces_an_idle_executor_now_and_a_busy_one_after_its_job(
     assert_int_equal(kill(idle, 0), -1);
 }
 
+// An executor replacing its backend while idle (Restarting ... Ready): a job
+// submitted meanwhile goes to the other executor, not to it.
+static void a_job_submitted_while_an_executor_restarts_goes_to_another(void **) {
+    SchedulerHarness h(2);
+    h.start();
+    RecordingSink first, second;
+    h.submit(first, "FAKE: done restarting sleep=300 ready");
+    pid_t restarting = h.sched->slot(0).pid;
+    assert_true(h.run_until([&] { return first.done && h.sched->slot(0).state == ExecutorSlot::State::Starting; }));
+    h.submit(second, "FAKE: done");
+    assert_int_equal(h.sched->slot(1).state, ExecutorSlot::State::Busy);
+    assert_int_equal(h.sched->slot(0).state, ExecutorSlot::State::Starting);
+    assert_true(h.run_until([&] { return second.done && h.sched->counts().idle == 2; }));
+    assert_true(second.finished_ok());
+    assert_int_equal(h.sched->slot(0).pid, restarting);
+    assert_int_equal(h.app.metrics.executor_restarts, 0);
+}
+
+// With no other executor, that job waits in the queue until the Ready.
+static void a_job_waits_in_the_queue_while_the_only_executor_restarts(void **) {
+    SchedulerHarness h;
+    h.start();
+    RecordingSink first, second;
+    h.submit(first, "FAKE: done restarting sleep=300 ready");
+    pid_t restarting = h.sched->slot(0).pid;
+    assert_true(h.run_until([&] { return first.done && h.sched->slot(0).state == ExecutorSlot::State::Starting; }));
+    h.submit(second, "FAKE: done");
+    assert_int_equal(h.sched->counts().queued, 1);
+    assert_true(h.run_until([&] { return second.done; }));
+    assert_true(second.finished_ok());
+    assert_int_equal(h.sched->slot(0).pid, restarting);
+    assert_int_equal(h.app.metrics.executor_restarts, 0);
+}
+
 int main() {
     FAKE_EXECUTOR_MAIN_PROLOGUE();
     const struct CMUnitTest tests[] = {
@@ -285,6 +319,8 @@ int main() {
         cmocka_unit_test(shutdown_lets_a_running_job_finish_then_stops_every_executor),
         cmocka_unit_test(shutdown_ends_a_job_still_running_after_the_grace_with_shutting_down),
         cmocka_unit_test(a_reload_replaces_an_idle_executor_now_and_a_busy_one_after_its_job),
+        cmocka_unit_test(a_job_submitted_while_an_executor_restarts_goes_to_another),
+        cmocka_unit_test(a_job_waits_in_the_queue_while_the_only_executor_restarts),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
