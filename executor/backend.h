@@ -38,7 +38,10 @@
 //   others or keeps them queued. A job already waiting on the channel when
 //   the idle check fails runs first (its Done then waits for the recycle);
 //   one the supervisor sends in the instant between that look and its
-//   reading Restarting is a protocol violation (the executor is replaced).
+//   reading Restarting crosses it on the wire: the supervisor's table lets
+//   a job it has heard nothing of take a Restarting and a Ready, and the job
+//   runs after the restart (it waits for one it did not cause, a window of
+//   microseconds, rather than fail).
 #pragma once
 #include <memory>
 #include <string>

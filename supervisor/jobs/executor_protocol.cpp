@@ -16,6 +16,16 @@ const struct {
     // An idle executor replacing its backend is starting again: no job
     // goes to it until its Ready (executor/backend.h).
     {P::Idle, M::Restarting, P::Starting},
+    // A job crossed the executor's Restarting on the wire (the executor said
+    // it while idle, the supervisor had sent the job meanwhile): the job runs
+    // after the restart instead of costing the executor.
+    {P::JobSent, M::Restarting, P::JobRestarting},
+    {P::JobRestarting, M::Ready, P::JobSent},
+    {P::JobSent, M::TextDelta, P::Message},
+    {P::JobSent, M::MessageEnd, P::Job},
+    {P::JobSent, M::Usage, P::Usage},
+    {P::JobSent, M::Done, P::Idle},
+    {P::JobSent, M::UsageWindows, P::Job},
     {P::Job, M::TextDelta, P::Message},
     {P::Job, M::MessageEnd, P::Job},
     {P::Job, M::Usage, P::Usage},
@@ -35,6 +45,8 @@ const char *executor_phase_name(ExecutorPhase p) {
     switch (p) {
     case P::Starting: return "starting";
     case P::Idle: return "idle";
+    case P::JobSent: return "job_sent";
+    case P::JobRestarting: return "job_restarting";
     case P::Job: return "job";
     case P::Message: return "message";
     case P::Usage: return "usage";

@@ -14,7 +14,9 @@
 enum class ExecutorPhase : uint8_t {
     Starting,  // started (setup sent) or restarting its backend: only Ready
     Idle,      // ready, no job: only Restarting
-    Job,       // a job sent, between messages
+    JobSent,   // a job sent, nothing heard of it yet
+    JobRestarting,  // the executor said Restarting before it read the job: its Ready, then the job
+    Job,       // a job under way, between messages
     Message,   // a message's deltas arriving
     Usage,     // the usage seen: only Done
     Gone,      // restarting or stopped: nothing

@@ -96,7 +96,7 @@ void Scheduler::dispatch(ExecutorSlot &s, Job *job) {
     job->slot = &s;
     s.job = job;
     s.state = ExecutorSlot::State::Busy;
-    s.job_phase = ExecutorPhase::Job;
+    s.job_phase = ExecutorPhase::JobSent;
     if (!executor_slot_send(s, ipc::MsgType::Job, job->id, ipc::encode(job->msg))) {
         executor_slot_kill(s);  // slot_lost will fail the job
         return;
@@ -171,6 +171,8 @@ void Scheduler::fail_all() {
 }
 
 const char *Scheduler::slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) {
+    if (s.state == ExecutorSlot::State::Busy && (h.type == ipc::MsgType::Ready || h.type == ipc::MsgType::Restarting))
+        return job_crossed_restart(s, h, payload);
     if (h.type == ipc::MsgType::Ready) {
         ipc::ReadyMsg m;
         if (s.state != ExecutorSlot::State::Starting) return "ready when not starting";
@@ -196,6 +198,24 @@ const char *Scheduler::slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, co
     if (s.state != ExecutorSlot::State::Busy || !s.job) return "job event with no job running";
     if (h.job_id != s.job->id) return "event for another job";
     return job_frame(s, h, payload);
+}
+
+// The table let these through only as a job crossing the executor's
+// Restarting (executor_protocol.cpp): the job waits for the restart, on its
+// own deadline's backstop, and runs after the Ready.
+const char *Scheduler::job_crossed_restart(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) {
+    if (h.type == ipc::MsgType::Restarting) {
+        if (!ipc::decode_empty(payload)) return "bad restarting payload";
+        LogLine("supervisor", "info", "executor restarting its backend before the job it was sent")
+            .kv("executor", s.index)
+            .kv("job", s.job->id)
+            .emit();
+        return nullptr;
+    }
+    ipc::ReadyMsg m;
+    if (!ipc::decode(payload, m)) return "bad ready payload";
+    LogLine("supervisor", "info", "executor ready; its job runs now").kv("executor", s.index).kv("pid", m.pid).emit();
+    return nullptr;
 }
 
 const char *Scheduler::job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload) {

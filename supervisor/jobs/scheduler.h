@@ -60,6 +60,7 @@ private:
     void finish(Job *job, const JobResult &r);
     void sweep_queue();
     const char *job_frame(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
+    const char *job_crossed_restart(ExecutorSlot &s, const ipc::FrameHeader &h, const std::string &payload);
 
     JobsContext ctx_;
     std::vector<std::unique_ptr<ExecutorSlot>> slots_;

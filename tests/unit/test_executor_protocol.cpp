@@ -4,7 +4,7 @@
 using P = ExecutorPhase;
 using M = ipc::MsgType;
 
-static const P kPhases[] = {P::Starting, P::Idle, P::Job, P::Message, P::Usage, P::Gone};
+static const P kPhases[] = {P::Starting, P::Idle, P::JobSent, P::JobRestarting, P::Job, P::Message, P::Usage, P::Gone};
 static const M kTypes[] = {M::Ready, M::Job, M::Cancel, M::TextDelta, M::MessageEnd, M::Usage, M::Done, M::Setup, M::UsageWindows,
                            M::Restarting};
 
@@ -20,7 +20,7 @@ static P after(P p, M t) {
 }
 
 static void ready_is_legal_only_while_starting(void **) {
-    for (P p : kPhases) assert_int_equal(allowed(p, M::Ready), p == P::Starting);
+    for (P p : kPhases) assert_int_equal(allowed(p, M::Ready), p == P::Starting || p == P::JobRestarting);
     assert_int_equal(after(P::Starting, M::Ready), P::Idle);
 }
 
@@ -30,9 +30,26 @@ static void an_idle_executor_may_send_only_restarting(void **) {
 
 // Restarting makes it a starting executor again: nothing but its Ready.
 static void restarting_is_legal_only_while_idle_and_leads_to_starting(void **) {
-    for (P p : kPhases) assert_int_equal(allowed(p, M::Restarting), p == P::Idle);
+    for (P p : kPhases) assert_int_equal(allowed(p, M::Restarting), p == P::Idle || p == P::JobSent);
     assert_int_equal(after(P::Idle, M::Restarting), P::Starting);
     assert_int_equal(after(after(P::Idle, M::Restarting), M::Ready), P::Idle);
+}
+
+// A job the supervisor sent while the executor was saying Restarting: the
+// job waits for the Ready and then runs, instead of the executor being lost.
+static void a_job_sent_may_cross_a_restart_and_runs_after_its_ready(void **) {
+    assert_int_equal(after(P::JobSent, M::Restarting), P::JobRestarting);
+    for (M t : kTypes) assert_int_equal(allowed(P::JobRestarting, t), t == M::Ready);
+    assert_int_equal(after(P::JobRestarting, M::Ready), P::JobSent);
+}
+
+// Once it is sent, a job's first event is legal as it is in a job under way.
+static void a_job_sent_takes_any_first_event_of_a_job(void **) {
+    assert_int_equal(after(P::JobSent, M::TextDelta), P::Message);
+    assert_int_equal(after(P::JobSent, M::MessageEnd), P::Job);
+    assert_int_equal(after(P::JobSent, M::Usage), P::Usage);
+    assert_int_equal(after(P::JobSent, M::Done), P::Idle);
+    assert_int_equal(after(P::JobSent, M::UsageWindows), P::Job);
 }
 
 static void a_gone_executor_may_send_nothing(void **) {
@@ -91,6 +108,8 @@ int main() {
         cmocka_unit_test(ready_is_legal_only_while_starting),
         cmocka_unit_test(an_idle_executor_may_send_only_restarting),
         cmocka_unit_test(restarting_is_legal_only_while_idle_and_leads_to_starting),
+        cmocka_unit_test(a_job_sent_may_cross_a_restart_and_runs_after_its_ready),
+        cmocka_unit_test(a_job_sent_takes_any_first_event_of_a_job),
         cmocka_unit_test(a_gone_executor_may_send_nothing),
         cmocka_unit_test(supervisor_frames_are_never_legal_from_an_executor),
         cmocka_unit_test(deltas_open_a_message_that_message_end_closes),

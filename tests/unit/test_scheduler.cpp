@@ -283,6 +283,22 @@ static void a_job_submitted_while_an_executor_restarts_goes_to_another(void **) 
     assert_int_equal(h.app.metrics.executor_restarts, 0);
 }
 
+// A job sent just as the executor said Restarting (it crossed on the wire):
+// the executor is kept, and the job runs after its Ready.
+static void a_job_that_crosses_an_idle_restart_runs_after_it(void **) {
+    SchedulerHarness h;
+    h.start();
+    RecordingSink sink;
+    assert_true(h.run_until([&] { return h.sched->counts().idle == 1; }));
+    pid_t pid = h.sched->slot(0).pid;
+    h.submit(sink, "FAKE: restarting sleep=100 ready end=after done");
+    assert_true(h.run_until([&] { return sink.done; }));
+    assert_true(sink.finished_ok());
+    assert_string_equal(sink.events.at(0).c_str(), "end:after");
+    assert_int_equal(h.sched->slot(0).pid, pid);
+    assert_int_equal(h.app.metrics.executor_restarts, 0);
+}
+
 // With no other executor, that job waits in the queue until the Ready.
 static void a_job_waits_in_the_queue_while_the_only_executor_restarts(void **) {
     SchedulerHarness h;
@@ -321,6 +337,7 @@ int main() {
         cmocka_unit_test(a_reload_replaces_an_idle_executor_now_and_a_busy_one_after_its_job),
         cmocka_unit_test(a_job_submitted_while_an_executor_restarts_goes_to_another),
         cmocka_unit_test(a_job_waits_in_the_queue_while_the_only_executor_restarts),
+        cmocka_unit_test(a_job_that_crosses_an_idle_restart_runs_after_it),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
