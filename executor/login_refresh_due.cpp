@@ -1,73 +1,15 @@
 #include "executor/login_refresh_due.h"
 
-#include <cjson/cJSON.h>
+#include <algorithm>
 
-#include <cstring>
-
-#include "common/json_doc.h"
+#include "common/codex_login_times.h"
 #include "common/small_file.h"
-
-namespace {
-
-// The same margins as the supervisor's gate: wider than codex's own.
-constexpr time_t kExpirySkew = 10 * 60;
-constexpr time_t kRefreshInterval = 7 * 24 * 3600;
-
-int b64url_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
-bool b64url_decode(const char *s, size_t n, std::string &out) {
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64url_value(s[i]);
-        if (v < 0) return false;
-        acc = (acc << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xff));
-        }
-    }
-    return true;
-}
-
-// The access token's `exp`; 0 when unreadable (the login then counts as due).
-time_t jwt_exp(const char *token) {
-    const char *a = strchr(token, '.');
-    const char *b = a ? strchr(a + 1, '.') : nullptr;
-    std::string payload;
-    if (!b || !b64url_decode(a + 1, static_cast<size_t>(b - a - 1), payload)) return 0;
-    JsonDoc doc(payload);
-    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(doc.root, "exp");
-    if (!cJSON_IsNumber(exp) || !(exp->valuedouble >= 0 && exp->valuedouble <= 9007199254740992.0)) return 0;
-    return static_cast<time_t>(exp->valuedouble);
-}
-
-time_t rfc3339(const char *s) {
-    struct tm tm = {};
-    if (!strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-    return timegm(&tm);
-}
-
-}  // namespace
 
 bool login_refresh_due(const std::string &path, time_t now) {
     std::string text;
     if (!small_file_read(path, text, 1u << 20, true)) return false;  // no login: nothing to refresh
-    JsonDoc doc(text);
+    time_t exp = 0, last = 0;
+    bool chatgpt = token_login_times(text, exp, last);
     std::fill(text.begin(), text.end(), '\0');
-    const cJSON *access = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc.root, "tokens"),
-                                                            "access_token");
-    if (!cJSON_IsString(access)) return false;  // an API-key login never refreshes
-    time_t exp = jwt_exp(access->valuestring);
-    const cJSON *lr = cJSON_GetObjectItemCaseSensitive(doc.root, "last_refresh");
-    time_t last = cJSON_IsString(lr) ? rfc3339(lr->valuestring) : 0;
-    return exp - now < kExpirySkew || now - last > kRefreshInterval;
+    return chatgpt && token_refresh_due(exp, last, now);  // an API-key login never refreshes
 }

@@ -13,6 +13,8 @@
 #include <ctime>
 #include <string>
 
+#include "common/codex_login_times.h"
+
 class TokenRefreshGate {
 public:
     // *refreshes, when given, counts the renewals the gate sees in auth.json.
@@ -34,5 +36,3 @@ private:
     time_t last_refresh_ = 0;
 };
 
-// Parsing, exposed for tests: the access token's `exp`, and `last_refresh`.
-bool token_login_times(const std::string &auth_json, time_t &access_exp, time_t &last_refresh);
