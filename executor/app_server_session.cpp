@@ -36,6 +36,8 @@ bool AppServerSession::start(const std::vector<std::string> &argv, const std::ve
 }
 
 void AppServerSession::stop(uint32_t grace_ms) {
+    watched_id_ = -1;
+    on_watched_ = nullptr;
     rpc_.reset();  // its stdin closes first: a well-behaved server ends on EOF
     proc_.stop(grace_ms);
 }
@@ -90,8 +92,20 @@ Pump AppServerSession::next(RpcMessage &m, uint64_t deadline, int control_fd) {
         if (m.kind == RpcMessage::Kind::ServerRequest) {
             LogLine("executor", "warn", "codex app-server asked the client; refused").kv("method", m.method).emit();
             rpc_->respond_error(m, -32601, "not supported by codex-proxy");
+        } else {
+            route_reply(m);
         }
     }
+}
+
+// A reply nobody waits for: the watched one goes to its callback (which may
+// set a new watch), any other is dropped.
+void AppServerSession::route_reply(RpcMessage &m) {
+    if (watched_id_ < 0 || m.id != watched_id_) return;
+    std::function<void(RpcMessage &)> on_reply = std::move(on_watched_);
+    watched_id_ = -1;
+    on_watched_ = nullptr;
+    on_reply(m);
 }
 
 CallResult AppServerSession::call(const char *method, cJSON *params, uint64_t deadline, int control_fd,
@@ -112,6 +126,8 @@ CallResult AppServerSession::call(const char *method, cJSON *params, uint64_t de
                 rpc_->respond_error(reply, -32601, "not supported by codex-proxy");
             } else if (reply.id == id) {
                 break;
+            } else {
+                route_reply(reply);
             }
         }
         if (reply.kind == RpcMessage::Kind::Response) return CallResult::Ok;
@@ -123,13 +139,20 @@ CallResult AppServerSession::call(const char *method, cJSON *params, uint64_t de
         uint64_t until = now + backoff;
         while (pump(ignored, until, control_fd) == Pump::Message)
             if (ignored.kind == RpcMessage::Kind::Notification) on_note(ignored);
+            else if (ignored.kind != RpcMessage::Kind::ServerRequest) route_reply(ignored);
         backoff = std::min(backoff * 2, kOverloadMaxWaitMs);
     }
 }
 
-void AppServerSession::send(const char *method, cJSON *params) {
-    if (rpc_) rpc_->request(method, params);
-    else cJSON_Delete(params);
+int64_t AppServerSession::send(const char *method, cJSON *params) {
+    if (rpc_) return rpc_->request(method, params);
+    cJSON_Delete(params);
+    return -1;
+}
+
+void AppServerSession::watch(int64_t id, std::function<void(RpcMessage &)> on_reply) {
+    watched_id_ = id;
+    on_watched_ = std::move(on_reply);
 }
 
 bool AppServerSession::tend(const std::function<void(RpcMessage &)> &on_note) {

@@ -29,8 +29,12 @@ public:
     // until deadline. params is taken over.
     CallResult call(const char *method, cJSON *params, uint64_t deadline, int control_fd, RpcMessage &reply,
                     const std::function<void(RpcMessage &)> &on_note);
-    // A request whose reply does not matter (it is dropped when it comes).
-    void send(const char *method, cJSON *params);
+    // A request whose reply does not matter (it is dropped when it comes,
+    // unless watched); its id, or -1 when the server is gone.
+    int64_t send(const char *method, cJSON *params);
+    // The reply to id goes to on_reply when next(), call() or tend() meets
+    // it, instead of being dropped. One watch at a time; a new one replaces it.
+    void watch(int64_t id, std::function<void(RpcMessage &)> on_reply);
     // Drains what arrived while idle without waiting; false once it is dead.
     bool tend(const std::function<void(RpcMessage &)> &on_note);
     // True when the last tend() found more than it may take in one go: a
@@ -43,7 +47,10 @@ public:
 
 private:
     Pump pump(RpcMessage &m, uint64_t deadline, int control_fd);
+    void route_reply(RpcMessage &m);
     AppServerProcess proc_;
     std::unique_ptr<JsonRpcClient> rpc_;
     bool flooding_ = false;
+    int64_t watched_id_ = -1;
+    std::function<void(RpcMessage &)> on_watched_;
 };

@@ -28,7 +28,6 @@ constexpr uint64_t kSpareTimeoutMs = 5000;    // pre-starting a thread while idl
 constexpr uint64_t kInterruptGraceMinMs = 500;  // turn/interrupt before the server is killed
 constexpr int kIdleCheckMs = 1000;
 constexpr uint64_t kRateLimitsReadEveryMs = 60000;  // the operator's view of the usage windows
-constexpr uint64_t kRateLimitsReadTimeoutMs = 3000;  // codex asks the account's backend
 
 // What identifies the login file's content: a refresh rewrites it.
 struct FileStamp {
@@ -163,7 +162,8 @@ private:
                       JobChannel &ch, const std::string &thread_id);
     bool interrupt(Turn &t);
     void on_idle_note(RpcMessage &m);
-    void read_rate_limits(uint64_t deadline, JobChannel &ch);
+    void read_rate_limits(JobChannel &ch);
+    void on_rate_limits(RpcMessage &reply);
 
     ExecutorSetup setup_;
     AppServerSession server_;
@@ -176,7 +176,10 @@ private:
     bool deferred_ = false;       // not started while the login was due: the next job starts it
     uint64_t rate_limit_resets_at_ = 0;
     uint64_t rate_limits_read_at_ = 0;  // by this server; 0: never
+    bool rate_limits_reading_ = false;      // a read is in flight
     bool rate_limits_read_failed_ = false;  // logged once
+    ipc::UsageWindowsMsg rate_limit_windows_;  // read, not yet handed to a job
+    JobChannel *rate_limits_job_ = nullptr;    // the job that may take them now
 };
 
 std::vector<std::string> CodexAppServerBackend::argv() const {
@@ -218,6 +221,7 @@ bool CodexAppServerBackend::launch(std::string &error) {
         return false;
     turns_ = 0;
     rate_limits_read_at_ = 0;
+    rate_limits_reading_ = false;
     recycle_reason_.clear();
     spare_thread_.clear();
     idle_since_ = monotonic_ms();
@@ -247,24 +251,37 @@ void CodexAppServerBackend::on_idle_note(RpcMessage &m) {
 
 // The account's usage windows, read when the last read is a minute old:
 // the notifications only come during turns, so a fresh server would show
-// none until one ran. Usage windows may only be sent during a job, hence
-// here. A read that fails (an API-key login has no windows, an older codex
-// lacks the method) costs the job nothing; a cancel is left to the turn.
-void CodexAppServerBackend::read_rate_limits(uint64_t deadline, JobChannel &ch) {
+// none until one ran. codex asks the account's backend for them, so the job
+// does not wait: the reply is taken whenever it comes (during this job, or
+// later while idle) and the windows go to this job if it still runs, else
+// to the next (usage windows may only be sent during a job). A read that
+// fails (an API-key login has no windows, an older codex lacks the method)
+// costs the job nothing.
+void CodexAppServerBackend::read_rate_limits(JobChannel &ch) {
+    if (!rate_limit_windows_.windows.empty()) ch.usage_windows(rate_limit_windows_);
+    rate_limit_windows_.windows.clear();
+    rate_limits_job_ = &ch;
     uint64_t now = monotonic_ms();
-    if (rate_limits_read_at_ && now - rate_limits_read_at_ < kRateLimitsReadEveryMs) return;
+    if (rate_limits_reading_ || (rate_limits_read_at_ && now - rate_limits_read_at_ < kRateLimitsReadEveryMs)) return;
+    int64_t id = server_.send("account/rateLimits/read", nullptr);
+    if (id < 0) return;
     rate_limits_read_at_ = now;
-    RpcMessage reply;
-    CallResult r = server_.call("account/rateLimits/read", nullptr, std::min(deadline, now + kRateLimitsReadTimeoutMs),
-                                ch.control_fd(), reply, [this](RpcMessage &m) { on_idle_note(m); });
-    if (r == CallResult::Ok) {
+    rate_limits_reading_ = true;
+    server_.watch(id, [this](RpcMessage &reply) { on_rate_limits(reply); });
+}
+
+void CodexAppServerBackend::on_rate_limits(RpcMessage &reply) {
+    rate_limits_reading_ = false;
+    if (reply.kind == RpcMessage::Kind::Response) {
         AppEvent e = app_server_rate_limits_parse(reply.body);
         if (e.rate_limit_resets_at) rate_limit_resets_at_ = e.rate_limit_resets_at;
-        if (!e.windows.windows.empty()) ch.usage_windows(e.windows);
-    } else if (r != CallResult::Control && !rate_limits_read_failed_) {
+        if (e.windows.windows.empty()) return;
+        if (rate_limits_job_) rate_limits_job_->usage_windows(e.windows);
+        else rate_limit_windows_ = std::move(e.windows);
+    } else if (!rate_limits_read_failed_) {
         rate_limits_read_failed_ = true;
         LogLine("executor", "info", "codex app-server did not read the usage windows; turns still report them")
-            .kv("detail", r == CallResult::Error ? reply.error_message.substr(0, 300) : "no answer")
+            .kv("detail", reply.error_message.substr(0, 300))
             .emit();
     }
 }
@@ -443,8 +460,9 @@ ipc::DoneMsg CodexAppServerBackend::run(const ipc::JobMsg &job, const std::strin
         done.outcome = ipc::Outcome::SpawnFailed;
         done.detail = error;
     } else if (take_thread(job.model, dir, deadline, ch, thread_id, done)) {
-        read_rate_limits(deadline, ch);
+        read_rate_limits(ch);
         done = turn(job, dir, files, deadline, ch, thread_id);
+        rate_limits_job_ = nullptr;
         server_.send("thread/unsubscribe", app_server_thread_unsubscribe_params(thread_id));
         turns_++;
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/json_doc.h"
+#include "common/monotonic.h"
 #include "executor/backend.h"
 #include "cmocka_cpp.h"
 
@@ -43,6 +44,10 @@ void note(const char *what) {
     if (f) fprintf(f, "%s\n", what), fclose(f);
 }
 
+const char kRateLimitsResult[] =
+    R"(,"result":{"rateLimits":{"limitId":"codex","primary":{"usedPercent":42,"windowDurationMins":300,"resetsAt":1800000000},"secondary":{"usedPercent":7,"windowDurationMins":10080,"resetsAt":1900000000}},"rateLimitsByLimitId":null}})";
+std::string unanswered_read;  // rate_limits_late: the read's id, answered after the turn
+
 void answer_turn(const std::string &mode, const std::string &id) {
     const std::string th = R"("threadId":"th-1")";
     say(R"({"id":)" + id + R"(,"result":{"turn":{"id":"tu-1","status":"inProgress"}}})");
@@ -67,6 +72,14 @@ void answer_turn(const std::string &mode, const std::string &id) {
     say(R"({"method":"thread/tokenUsage/updated","params":{)" + th + R"(,"turnId":"tu-1","tokenUsage":{"total":{"inputTokens":11,"cachedInputTokens":2,"outputTokens":5,"reasoningOutputTokens":1}}}})");
     say(R"({"method":"turn/completed","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"completed","error":null}}})");
     if (mode == "die_after_turn") _exit(0);
+    if (mode == "rate_limits_late" && !unanswered_read.empty()) {
+        note("read answered");
+        std::string reply = R"({"id":)";
+        reply += unanswered_read;
+        reply += kRateLimitsResult;
+        say(reply);
+        unanswered_read.clear();
+    }
 }
 
 [[noreturn]] void stand_in() {
@@ -89,7 +102,9 @@ void answer_turn(const std::string &mode, const std::string &id) {
         } else if (method == "account/rateLimits/read") {
             note("read");
             if (mode == "rate_limits")
-                say(R"({"id":)" + id + R"(,"result":{"rateLimits":{"limitId":"codex","primary":{"usedPercent":42,"windowDurationMins":300,"resetsAt":1800000000},"secondary":{"usedPercent":7,"windowDurationMins":10080,"resetsAt":1900000000}},"rateLimitsByLimitId":null}})");
+                say(R"({"id":)" + id + kRateLimitsResult);
+            else if (mode == "rate_limits_late")
+                unanswered_read = id;
             else if (mode == "rate_limits_refused")  // what codex says for an API-key login
                 say(R"({"id":)" + id + R"(,"error":{"code":-32600,"message":"chatgpt authentication required to read rate limits"}})");
             else
@@ -211,7 +226,7 @@ static void turn_streams_deltas_then_ends_the_message_then_usage(void **) {
     teardown(f);
 }
 
-static void usage_windows_are_read_before_the_turn_once_a_minute(void **) {
+static void usage_windows_are_read_during_the_turn_once_a_minute(void **) {
     Fixture *f = fixture("rate_limits");
     std::string error;
     assert_true(f->backend->start(error));
@@ -234,6 +249,26 @@ static void refused_usage_windows_read_leaves_the_job_fine(void **) {
     assert_str_equal(ch.log, "d:Hel;d:lo;e:;u:11;");
     assert_int_equal(noted(*f, "read"), 1);
     assert_int_equal(f->backend->health().state, BackendHealth::State::Ok);
+    teardown(f);
+}
+
+// The stand-in answers the read only after the turn completed: a job that
+// waited for it before its turn would sit out the read's timeout first.
+static void the_turn_does_not_wait_for_the_usage_windows_read(void **) {
+    Fixture *f = fixture("rate_limits_late");
+    std::string error;
+    assert_true(f->backend->start(error));
+    RecordingChannel ch;
+    uint64_t t0 = monotonic_ms();
+    assert_int_equal(run_job(*f, ch).outcome, ipc::Outcome::Ok);
+    assert_true(monotonic_ms() - t0 < 2000);  // a backstop; the order below is the proof
+    assert_str_equal(ch.log, "d:Hel;d:lo;e:;u:11;");
+    assert_int_equal(noted(*f, "read"), 1);
+    RecordingChannel again;
+    assert_int_equal(run_job(*f, again).outcome, ipc::Outcome::Ok);
+    assert_str_equal(again.log, "w:2;d:Hel;d:lo;e:;u:11;");
+    assert_int_equal(noted(*f, "read"), 1);
+    assert_int_equal(noted(*f, "read answered"), 1);
     teardown(f);
 }
 
@@ -439,7 +474,8 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(start_completes_initialize),
         cmocka_unit_test(turn_streams_deltas_then_ends_the_message_then_usage),
-        cmocka_unit_test(usage_windows_are_read_before_the_turn_once_a_minute),
+        cmocka_unit_test(usage_windows_are_read_during_the_turn_once_a_minute),
+        cmocka_unit_test(the_turn_does_not_wait_for_the_usage_windows_read),
         cmocka_unit_test(refused_usage_windows_read_leaves_the_job_fine),
         cmocka_unit_test(usage_limit_is_rate_limited),
         cmocka_unit_test(crash_mid_turn_fails_the_job_and_asks_for_a_recycle),
