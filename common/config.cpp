@@ -84,8 +84,7 @@ bool parse_uint(const char *s, uint64_t min, uint64_t max, uint32_t &out) {
 bool valid_env_name(const std::string &n) {
     if (n.empty() || (n[0] >= '0' && n[0] <= '9')) return false;
     for (char c : n)
-        if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return false;
+        if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
     return true;
 }
 
@@ -155,8 +154,8 @@ bool validate(const Config &cfg, std::string &error) {
         return false;
     }
     if (!is_ip_literal(cfg.host)) {
-        error = "HOST: expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1 (not a host name), got '" +
-                cfg.host + "'";
+        error =
+            "HOST: expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1 (not a host name), got '" + cfg.host + "'";
         return false;
     }
     if (!cfg.socket_group.empty() && !is_group(cfg.socket_group)) {
@@ -164,8 +163,8 @@ bool validate(const Config &cfg, std::string &error) {
         return false;
     }
     // Relative directories would depend on wherever the proxy was started.
-    const std::pair<const char *, const std::string *> dirs[] = {
-        {"CODEX_PROXY_WORKDIR", &cfg.workdir}, {"CODEX_PROXY_STATE_DIR", &cfg.state_dir}};
+    const std::pair<const char *, const std::string *> dirs[] = {{"CODEX_PROXY_WORKDIR", &cfg.workdir},
+                                                                 {"CODEX_PROXY_STATE_DIR", &cfg.state_dir}};
     for (const auto &[name, dir] : dirs) {
         if (!dir->empty() && (*dir)[0] != '/') {
             error = std::string(name) + ": expected an absolute path, got '" + *dir + "'";
@@ -186,8 +185,8 @@ bool config_load(EnvLookup lookup, void *ctx, Config &cfg, std::string &error) {
         const char *v = lookup(s.name, ctx);
         if (!v) continue;
         if (!parse_uint(v, s.min, s.max, cfg.*s.field)) {
-            error = std::string(s.name) + ": expected a whole number from " + std::to_string(s.min) +
-                    " to " + std::to_string(s.max) + ", got '" + v + "'";
+            error = std::string(s.name) + ": expected a whole number from " + std::to_string(s.min) + " to " +
+                    std::to_string(s.max) + ", got '" + v + "'";
             return false;
         }
     }

@@ -12,22 +12,22 @@
 
 struct Config {
     std::string host = "127.0.0.1";
-    uint32_t port = 4017;  // 0 binds an ephemeral port (tests use it)
-    std::string api_key;   // empty: no key from the environment itself
-    std::string api_key_file;     // CODEX_PROXY_API_KEY_FILE: one key per line
-    std::string credentials_dir;  // systemd's CREDENTIALS_DIRECTORY
+    uint32_t port = 4017;                // 0 binds an ephemeral port (tests use it)
+    std::string api_key;                 // empty: no key from the environment itself
+    std::string api_key_file;            // CODEX_PROXY_API_KEY_FILE: one key per line
+    std::string credentials_dir;         // systemd's CREDENTIALS_DIRECTORY
     bool allow_unauthenticated = false;  // a non-loopback listener without a key
-    bool metrics_public = false;  // GET /metrics without the API key
-    std::string listen;           // "unix:/path"; empty: HOST and PORT
+    bool metrics_public = false;         // GET /metrics without the API key
+    std::string listen;                  // "unix:/path"; empty: HOST and PORT
     uint32_t socket_mode = 0660;
-    std::string socket_group;     // name or number; empty: the proxy's group
+    std::string socket_group;          // name or number; empty: the proxy's group
     std::string user = "codex-proxy";  // who the proxy becomes when started as root
     std::string codex_bin = "codex";
     std::string codex_model;  // empty: config.toml's `model`, else kCodexFallbackModel (codex_model_catalog.h)
     std::string models;       // CODEX_PROXY_MODELS, see supervisor/codex/model_names.h
     std::string model_map;    // CODEX_PROXY_MODEL_MAP
     std::string unknown_model = "default";  // CODEX_PROXY_UNKNOWN_MODEL: default or reject
-    std::string codex_home;   // empty: codex's default ($HOME/.codex)
+    std::string codex_home;                 // empty: codex's default ($HOME/.codex)
     std::string workdir = "/tmp/codex-work";
     std::string state_dir;      // empty: /var/lib/codex-proxy as root, else ~/.local/state/codex-proxy
     std::string executor_path;  // empty: found beside the supervisor
@@ -40,7 +40,7 @@ struct Config {
     uint32_t idle_timeout_ms = 15000;
     uint32_t max_connections = 256;
     uint32_t max_connections_per_peer = 64;  // 0: no per-address limit
-    uint32_t write_timeout_ms = 60000;        // a client that reads nothing for this long is cut off
+    uint32_t write_timeout_ms = 60000;       // a client that reads nothing for this long is cut off
     uint32_t max_concurrency = 1;
     uint32_t max_queue = 32;
     uint32_t shutdown_grace_ms = 30000;

@@ -62,8 +62,7 @@ private:
             return 0;
         }
         uint64_t v = 0;
-        for (size_t i = 0; i < n; i++)
-            v |= static_cast<uint64_t>(static_cast<unsigned char>(p_[pos_ + i])) << (8 * i);
+        for (size_t i = 0; i < n; i++) v |= static_cast<uint64_t>(static_cast<unsigned char>(p_[pos_ + i])) << (8 * i);
         pos_ += n;
         return v;
     }

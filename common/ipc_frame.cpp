@@ -47,8 +47,7 @@ FrameStatus FrameReader::next(FrameHeader &header, std::string &payload) {
     if (buffered() < kHeaderSize) return FrameStatus::NeedMore;
     const auto *p = reinterpret_cast<const unsigned char *>(buf_.data() + pos_);
     uint32_t length = static_cast<uint32_t>(get_le(p, 4));
-    if (p[4] != kProtocolVersion || !msg_type_known(p[5]) || p[6] != 0 || p[7] != 0 ||
-        length > kMaxPayload)
+    if (p[4] != kProtocolVersion || !msg_type_known(p[5]) || p[6] != 0 || p[7] != 0 || length > kMaxPayload)
         return FrameStatus::Corrupt;
     if (buffered() < kHeaderSize + length) return FrameStatus::NeedMore;
     header.length = length;

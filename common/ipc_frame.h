@@ -20,14 +20,14 @@ constexpr size_t kHeaderSize = 16;
 constexpr uint32_t kMaxPayload = 8u * 1024 * 1024;
 
 enum class MsgType : uint8_t {
-    Ready = 1,      // executor -> supervisor: up and idle
-    Job = 2,        // supervisor -> executor: run this prompt
-    Cancel = 3,     // supervisor -> executor: stop the job now
-    TextDelta = 4,  // executor -> supervisor: more of the current assistant message
-    MessageEnd = 5, // executor -> supervisor: the rest of the current message, which ends here
-    Usage = 6,      // executor -> supervisor: token counts of the turn
-    Done = 7,       // executor -> supervisor: the job is over, executor idle
-    Setup = 8,      // supervisor -> executor: its ExecutorSetup, the first frame
+    Ready = 1,         // executor -> supervisor: up and idle
+    Job = 2,           // supervisor -> executor: run this prompt
+    Cancel = 3,        // supervisor -> executor: stop the job now
+    TextDelta = 4,     // executor -> supervisor: more of the current assistant message
+    MessageEnd = 5,    // executor -> supervisor: the rest of the current message, which ends here
+    Usage = 6,         // executor -> supervisor: token counts of the turn
+    Done = 7,          // executor -> supervisor: the job is over, executor idle
+    Setup = 8,         // supervisor -> executor: its ExecutorSetup, the first frame
     UsageWindows = 9,  // executor -> supervisor: the account's usage windows (during a job)
     Restarting = 10,   // executor -> supervisor: idle, replacing its backend; Ready follows (empty payload)
 };

@@ -31,19 +31,14 @@ std::string encode(const JobMsg &m) {
     return b.take();
 }
 size_t encoded_size(const JobMsg &m) {
-    size_t n = 4 + 4 + m.model.size() + 4 + m.reasoning_effort.size() + 4 + m.prompt.size() + 4 +
-               m.output_schema.size() + 4;
+    size_t n =
+        4 + 4 + m.model.size() + 4 + m.reasoning_effort.size() + 4 + m.prompt.size() + 4 + m.output_schema.size() + 4;
     for (const auto &i : m.images) n += 4 + i.extension.size() + 4 + i.bytes.size();
     return n;
 }
 std::string encode(const TextMsg &m) { return Builder().str(m.text).take(); }
 std::string encode(const UsageMsg &m) {
-    return Builder()
-        .u64(m.input_tokens)
-        .u64(m.cached_input_tokens)
-        .u64(m.output_tokens)
-        .u64(m.reasoning_tokens)
-        .take();
+    return Builder().u64(m.input_tokens).u64(m.cached_input_tokens).u64(m.output_tokens).u64(m.reasoning_tokens).take();
 }
 std::string encode(const DoneMsg &m) {
     return Builder()

@@ -29,7 +29,7 @@ constexpr uint32_t kMaxJobImages = 32;
 
 struct JobMsg {
     uint32_t timeout_ms = 0;
-    std::string model;   // empty: the backend's default
+    std::string model;             // empty: the backend's default
     std::string reasoning_effort;  // empty: the model's default
     std::string prompt;
     std::string output_schema;  // JSON Schema of the final answer; empty: free text
@@ -49,11 +49,11 @@ struct UsageMsg {
 
 enum class Outcome : uint8_t {
     Ok = 0,
-    ModelFailed = 1,   // the model provider failed the turn
-    BackendFailed = 2, // codex exited badly or ended without a result
+    ModelFailed = 1,    // the model provider failed the turn
+    BackendFailed = 2,  // codex exited badly or ended without a result
     Timeout = 3,
     Cancelled = 4,
-    SpawnFailed = 5,   // codex could not be started at all
+    SpawnFailed = 5,  // codex could not be started at all
     // What the provider said, when the backend could tell (both backends map
     // codex's errors onto these; the supervisor onto OpenAI's errors).
     RateLimited = 6,            // the account's usage limit or the provider's rate limit
@@ -66,9 +66,9 @@ const char *outcome_name(Outcome o);
 
 struct DoneMsg {
     Outcome outcome = Outcome::Ok;
-    int32_t exit_status = 0;   // exit code, or -signal
-    uint32_t backend_ms = 0;   // wall time the backend ran
-    std::string detail;        // for the log only; never sent to HTTP clients
+    int32_t exit_status = 0;       // exit code, or -signal
+    uint32_t backend_ms = 0;       // wall time the backend ran
+    std::string detail;            // for the log only; never sent to HTTP clients
     uint32_t retry_after_s = 0;    // RateLimited: seconds until the limit resets; 0: unknown
     uint16_t provider_status = 0;  // ProviderFailed: the provider's HTTP status; 0: unknown
 };
@@ -76,10 +76,10 @@ struct DoneMsg {
 // The account's usage windows, as the provider last reported them (codex's
 // rate-limit snapshots, flattened): a backend may send them during a job.
 struct UsageWindow {
-    std::string limit_id;    // codex's limit id, e.g. "codex"; empty: the default limit
-    std::string limit_name;  // its human name, when codex gives one
-    std::string window;      // "primary" or "secondary"
-    double used_percent = 0; // 0..100 (finite, never negative)
+    std::string limit_id;         // codex's limit id, e.g. "codex"; empty: the default limit
+    std::string limit_name;       // its human name, when codex gives one
+    std::string window;           // "primary" or "secondary"
+    double used_percent = 0;      // 0..100 (finite, never negative)
     uint32_t window_minutes = 0;  // the window's length; 0: unknown
     uint64_t resets_at = 0;       // unix seconds; 0: unknown
 };

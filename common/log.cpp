@@ -9,8 +9,8 @@
 namespace {
 
 bool token_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
 bool starts_with_ci(std::string_view s, size_t at, std::string_view prefix) {
@@ -85,8 +85,8 @@ LogLine::LogLine(const char *component, const char *level, const char *msg) {
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
     char ts[96];
-    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(tv.tv_usec / 1000));
+    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(tv.tv_usec / 1000));
     line_ = std::string("ts=") + ts + " level=" + level + " proc=" + component + " msg=";
     append_escaped(line_, msg);
 }

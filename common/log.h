@@ -20,7 +20,9 @@ public:
     LogLine &kv(const char *key, const char *value) { return kv(key, std::string_view(value ? value : "")); }
     LogLine &kv(const char *key, const std::string &value) { return kv(key, std::string_view(value)); }
     template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
-    LogLine &kv(const char *key, T value) { return num(key, static_cast<long long>(value)); }
+    LogLine &kv(const char *key, T value) {
+        return num(key, static_cast<long long>(value));
+    }
     void emit();
     const std::string &text() const { return line_; }
 

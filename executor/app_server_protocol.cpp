@@ -99,8 +99,12 @@ cJSON *app_server_initialize_params(const char *client_version) {
     cJSON_AddStringToObject(info, "version", client_version);
     // Notifications the backend never reads: fewer lines to parse per turn.
     cJSON *caps = cJSON_AddObjectToObject(p, "capabilities");
-    const char *quiet[] = {"thread/started", "thread/status/changed", "item/started", "remoteControl/status/changed",
-                           "item/reasoning/textDelta", "item/reasoning/summaryTextDelta",
+    const char *quiet[] = {"thread/started",
+                           "thread/status/changed",
+                           "item/started",
+                           "remoteControl/status/changed",
+                           "item/reasoning/textDelta",
+                           "item/reasoning/summaryTextDelta",
                            "item/reasoning/summaryPartAdded"};
     cJSON_AddItemToObject(caps, "optOutNotificationMethods", cJSON_CreateStringArray(quiet, 7));
     return p;

@@ -30,11 +30,11 @@ cJSON *app_server_thread_unsubscribe_params(const std::string &thread_id);
 // What codex's `codexErrorInfo` says went wrong, as far as the proxy cares.
 enum class AppServerErrorKind {
     None,
-    UsageLimit,       // usageLimitExceeded, rateLimitExceeded
-    ContextWindow,    // contextWindowExceeded
-    Unauthorized,     // unauthorized
-    ProviderHttp,     // httpConnectionFailed / responseStream* / responseTooManyFailedAttempts
-    Overloaded,       // serverOverloaded
+    UsageLimit,     // usageLimitExceeded, rateLimitExceeded
+    ContextWindow,  // contextWindowExceeded
+    Unauthorized,   // unauthorized
+    ProviderHttp,   // httpConnectionFailed / responseStream* / responseTooManyFailedAttempts
+    Overloaded,     // serverOverloaded
     Other,
 };
 struct AppServerError {

@@ -22,8 +22,8 @@ bool AppServerSession::start(const std::vector<std::string> &argv, const std::ve
     if (!proc_.spawn(argv, extra_env, dir, cpu_seconds, error)) return false;
     rpc_ = std::make_unique<JsonRpcClient>(proc_.take_stdin(), proc_.take_stdout());
     RpcMessage reply;
-    CallResult r = call("initialize", app_server_initialize_params(CODEX_PROXY_VERSION), deadline, -1, reply,
-                        [](RpcMessage &) {});
+    CallResult r =
+        call("initialize", app_server_initialize_params(CODEX_PROXY_VERSION), deadline, -1, reply, [](RpcMessage &) {});
     if (r != CallResult::Ok) {
         error = r == CallResult::Timeout ? "codex app-server did not answer initialize in time"
                 : r == CallResult::Error ? "codex app-server refused initialize: " + reply.error_message

@@ -23,8 +23,8 @@
 
 namespace {
 
-constexpr uint64_t kStartTimeoutMs = 10000;   // spawn + initialize (about 0.1-0.6 s on a busy machine)
-constexpr uint64_t kSpareTimeoutMs = 5000;    // pre-starting a thread while idle
+constexpr uint64_t kStartTimeoutMs = 10000;     // spawn + initialize (about 0.1-0.6 s on a busy machine)
+constexpr uint64_t kSpareTimeoutMs = 5000;      // pre-starting a thread while idle
 constexpr uint64_t kInterruptGraceMinMs = 500;  // turn/interrupt before the server is killed
 constexpr int kIdleCheckMs = 1000;
 constexpr uint64_t kRateLimitsReadEveryMs = 60000;  // the operator's view of the usage windows
@@ -58,11 +58,11 @@ const cJSON *thread_id_of(const RpcMessage &reply) {
 struct Turn {
     JobChannel &ch;
     std::string thread_id, turn_id;
-    std::string open_item;   // the agent message being streamed
-    std::string streamed;    // its text so far
+    std::string open_item;  // the agent message being streamed
+    std::string streamed;   // its text so far
     bool completed = false, got_usage = false;
     std::string status;
-    AppServerError error;    // from turn/completed or a final `error`
+    AppServerError error;  // from turn/completed or a final `error`
     ipc::UsageMsg usage;
     uint64_t resets_at = 0;  // a full usage window's reset, when codex said
     explicit Turn(JobChannel &c) : ch(c) {}
@@ -106,9 +106,7 @@ void Turn::on_event(const AppEvent &e) {
         resets_at = e.rate_limit_resets_at;
         if (!e.windows.windows.empty()) ch.usage_windows(e.windows);
         break;
-    case AppEventKind::TokenUsage:
-        usage = e.usage, got_usage = true;
-        break;
+    case AppEventKind::TokenUsage: usage = e.usage, got_usage = true; break;
     case AppEventKind::TurnCompleted:
         if (!turn_id.empty() && e.turn_id != turn_id) break;
         completed = true;
@@ -175,9 +173,9 @@ private:
     std::string start_error_;     // the last start failed: the next job tries again
     bool deferred_ = false;       // not started while the login was due: the next job starts it
     uint64_t rate_limit_resets_at_ = 0;
-    uint64_t rate_limits_read_at_ = 0;  // by this server; 0: never
-    bool rate_limits_reading_ = false;      // a read is in flight
-    bool rate_limits_read_failed_ = false;  // logged once
+    uint64_t rate_limits_read_at_ = 0;         // by this server; 0: never
+    bool rate_limits_reading_ = false;         // a read is in flight
+    bool rate_limits_read_failed_ = false;     // logged once
     ipc::UsageWindowsMsg rate_limit_windows_;  // read, not yet handed to a job
     JobChannel *rate_limits_job_ = nullptr;    // the job that may take them now
 };
@@ -226,7 +224,9 @@ bool CodexAppServerBackend::launch(std::string &error) {
     spare_thread_.clear();
     idle_since_ = monotonic_ms();
     LogLine("executor", "info", "codex app-server ready")
-        .kv("pid", server_.process().pid()).kv("ms", idle_since_ - t0).emit();
+        .kv("pid", server_.process().pid())
+        .kv("ms", idle_since_ - t0)
+        .emit();
     start_spare();
     return true;
 }
@@ -291,9 +291,9 @@ void CodexAppServerBackend::on_rate_limits(RpcMessage &reply) {
 void CodexAppServerBackend::start_spare() {
     if (!spare_thread_.empty() || !server_.alive()) return;
     RpcMessage reply;
-    CallResult r = server_.call("thread/start", app_server_thread_start_params(setup_.workdir, spare_model_),
-                                monotonic_ms() + kSpareTimeoutMs, -1, reply,
-                                [this](RpcMessage &m) { on_idle_note(m); });
+    CallResult r =
+        server_.call("thread/start", app_server_thread_start_params(setup_.workdir, spare_model_),
+                     monotonic_ms() + kSpareTimeoutMs, -1, reply, [this](RpcMessage &m) { on_idle_note(m); });
     const cJSON *id = thread_id_of(reply);
     if (r == CallResult::Ok && cJSON_IsString(id)) spare_thread_ = id->valuestring;
     else recycle_reason_ = "could not pre-start a thread";
@@ -346,10 +346,10 @@ bool CodexAppServerBackend::take_thread(const std::string &model, const std::str
             thread_id = id->valuestring;
             return true;
         }
-        done.outcome = r == CallResult::Control ? ipc::Outcome::Cancelled
+        done.outcome = r == CallResult::Control   ? ipc::Outcome::Cancelled
                        : r == CallResult::Timeout ? ipc::Outcome::Timeout
-                       : r == CallResult::Error  ? ipc::Outcome::ModelFailed
-                                                 : ipc::Outcome::BackendFailed;
+                       : r == CallResult::Error   ? ipc::Outcome::ModelFailed
+                                                  : ipc::Outcome::BackendFailed;
         done.detail = r == CallResult::Error ? "thread/start refused: " + reply.error_message : server_.failure();
         if (r == CallResult::Closed) recycle_reason_ = "codex app-server died";
         return false;
@@ -447,7 +447,9 @@ ipc::DoneMsg CodexAppServerBackend::run(const ipc::JobMsg &job, const std::strin
     bool login_changed = !(stamp_of(auth_path()) == auth_at_start_);
     if (login_changed || !recycle_reason_.empty() || !server_.alive()) {
         LogLine("executor", "info", "restarting codex app-server before the job")
-            .kv("reason", login_changed ? "login changed" : recycle_reason_.empty() ? "not running" : recycle_reason_)
+            .kv("reason", login_changed             ? "login changed"
+                          : recycle_reason_.empty() ? "not running"
+                                                    : recycle_reason_)
             .emit();
         if (!restart(error)) {
             done.outcome = ipc::Outcome::SpawnFailed;

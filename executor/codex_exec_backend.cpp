@@ -47,8 +47,8 @@ int pidfd_for(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 
 
 std::vector<std::string> codex_argv(const ExecutorSetup &o, const ipc::JobMsg &job, const std::string &dir,
                                     const JobFiles &files) {
-    std::vector<std::string> a = {o.codex_bin, "exec", "--json", "--skip-git-repo-check", "--ephemeral",
-                                  "--sandbox", "read-only", "-C", dir};
+    std::vector<std::string> a = {o.codex_bin, "exec", "--json", "--skip-git-repo-check", "--ephemeral", "--sandbox",
+                                  "read-only", "-C",   dir};
     for (auto &f : codex_model_flags(o.model_catalog)) a.push_back(f);
     if (!job.model.empty()) a.insert(a.end(), {"-m", job.model});
     if (!job.reasoning_effort.empty())  // checked by the supervisor: a plain word
@@ -73,8 +73,8 @@ struct Pipes {
     }
 };
 
-[[noreturn]] void exec_child(Pipes &p, const std::vector<std::string> &args, const std::string &dir,
-                             pid_t parent, uint64_t cpu_seconds) {
+[[noreturn]] void exec_child(Pipes &p, const std::vector<std::string> &args, const std::string &dir, pid_t parent,
+                             uint64_t cpu_seconds) {
     setsid();
     // Per process, so set here: in the long-lived executor it would add up
     // over every job it ever ran.
@@ -295,8 +295,7 @@ ipc::DoneMsg classify(Run &r) {
         d.detail = r.failure;
     } else if (!r.exited || d.exit_status != 0) {
         d.outcome = ipc::Outcome::BackendFailed;
-        d.detail = "codex exited with status " + std::to_string(d.exit_status) + "; stderr tail: " +
-                   r.stderr_tail;
+        d.detail = "codex exited with status " + std::to_string(d.exit_status) + "; stderr tail: " + r.stderr_tail;
     } else if (r.overlong) {
         d.outcome = ipc::Outcome::BackendFailed;
         d.detail = "codex printed an event line over " + std::to_string(kMaxLine) + " bytes";

@@ -84,8 +84,9 @@ CodexFailure codex_failure_classify(std::string_view m, time_t now) {
         f.provider_status = 401;
     } else if (uint16_t st = status_after(m, "unexpected status "); st >= 400) {
         f.provider_status = st;
-        f.outcome = st == 401 ? ipc::Outcome::Unauthorized
-                    : st == 429 ? ipc::Outcome::RateLimited : ipc::Outcome::ProviderFailed;
+        f.outcome = st == 401   ? ipc::Outcome::Unauthorized
+                    : st == 429 ? ipc::Outcome::RateLimited
+                                : ipc::Outcome::ProviderFailed;
     } else if (uint16_t rs = status_after(m, "exceeded retry limit, last status: "); rs >= 400) {
         f.provider_status = rs;
         f.outcome = rs == 429 ? ipc::Outcome::RateLimited : ipc::Outcome::ProviderFailed;

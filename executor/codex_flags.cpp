@@ -8,10 +8,23 @@ namespace {
 // thread), plugins and apps (git ls-remote, lookups of github.com and
 // chatgpt.com), skills search, image generation, tool suggestions, hooks,
 // browser and computer use, the sleep tool. Plus: no connection retries forever.
-const char *const kDisabledFeatures[] = {
-    "unbounded_connection_retries", "shell_tool", "unified_exec", "view_image", "multi_agent", "goals",
-    "shell_snapshot", "plugins", "apps", "skill_search", "image_generation", "tool_suggest", "hooks",
-    "browser_use", "computer_use", "sleep_tool", "skill_mcp_dependency_install"};
+const char *const kDisabledFeatures[] = {"unbounded_connection_retries",
+                                         "shell_tool",
+                                         "unified_exec",
+                                         "view_image",
+                                         "multi_agent",
+                                         "goals",
+                                         "shell_snapshot",
+                                         "plugins",
+                                         "apps",
+                                         "skill_search",
+                                         "image_generation",
+                                         "tool_suggest",
+                                         "hooks",
+                                         "browser_use",
+                                         "computer_use",
+                                         "sleep_tool",
+                                         "skill_mcp_dependency_install"};
 
 }  // namespace
 

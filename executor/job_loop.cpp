@@ -165,8 +165,8 @@ bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, 
     // misbehaved in it) happens before its Done: this request waits for it,
     // no later one does (backend.h).
     bool healthy = ch.protocol_error() || ch.supervisor_gone() || keep_healthy(backend, opts);
-    bool go_on = !ch.protocol_error() && !ch.supervisor_gone() &&
-                 ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done));
+    bool go_on =
+        !ch.protocol_error() && !ch.supervisor_gone() && ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done));
     if (go_on && healthy) backend.prepare_next();
     if (!dir.empty() && !job_dir_remove(dir))
         LogLine("executor", "error", "job directory not removed").kv("job", job_id).emit();

@@ -28,11 +28,11 @@ using CJsonPtr = std::unique_ptr<cJSON, CJsonDelete>;
 
 struct RpcMessage {
     enum class Kind { Response, ErrorResponse, Notification, ServerRequest } kind = Kind::Notification;
-    int64_t id = -1;           // a numeric id of ours (Response, ErrorResponse); -1 otherwise
-    std::string method;        // Notification, ServerRequest
-    int error_code = 0;        // ErrorResponse
-    std::string error_message; // ErrorResponse
-    CJsonPtr doc;              // the whole message
+    int64_t id = -1;              // a numeric id of ours (Response, ErrorResponse); -1 otherwise
+    std::string method;           // Notification, ServerRequest
+    int error_code = 0;           // ErrorResponse
+    std::string error_message;    // ErrorResponse
+    CJsonPtr doc;                 // the whole message
     const cJSON *body = nullptr;  // result (Response) or params (Notification, ServerRequest); may be null
 };
 

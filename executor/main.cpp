@@ -29,10 +29,11 @@ constexpr int kSetupWaitMs = 10000;
 constexpr uint32_t kExitReapMs = 30000;
 
 void usage(FILE *f) {
-    fputs("usage: codex-proxy-executor [--version | --help]\n"
-          "Runs codex jobs for codex-proxyd over the Unix socket on fd 3, which also\n"
-          "carries its settings. It is started by codex-proxyd and is not meant to be run by hand.\n",
-          f);
+    fputs(
+        "usage: codex-proxy-executor [--version | --help]\n"
+        "Runs codex jobs for codex-proxyd over the Unix socket on fd 3, which also\n"
+        "carries its settings. It is started by codex-proxyd and is not meant to be run by hand.\n",
+        f);
 }
 
 // Everything comes on the channel; argv only asks for the version or help.

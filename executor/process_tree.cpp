@@ -16,8 +16,7 @@ namespace {
 constexpr uint64_t kKillRoundsMs = 1000;
 
 void reap_all_nohang() {
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {}
 }
 
 void signal_all(const std::vector<pid_t> &pids, int sig) {

@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (err.status < 400 || err.message.empty()) abort();  // every refusal says why
         return 0;
     }
-    request_to_job(Conversation{std::nullopt, std::move(req.turns)}, req.spec, req.reasoning_effort, std::move(req.images));
+    request_to_job(Conversation{std::nullopt, std::move(req.turns)}, req.spec, req.reasoning_effort,
+                   std::move(req.images));
     return 0;
 }

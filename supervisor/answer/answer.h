@@ -8,7 +8,7 @@
 #include <vector>
 
 struct ToolCall {
-    std::string call_id;    // call_…: what the client answers with its result
+    std::string call_id;  // call_…: what the client answers with its result
     std::string name;
     std::string arguments;  // a JSON object text satisfying the tool's parameters
 };

@@ -52,8 +52,9 @@ bool check_json_text(Checks &ck, const std::string &text, std::string &problem) 
 
 bool parse_arguments(Checks &ck, const ToolSpec &tool, const cJSON *args, std::string &out, std::string &problem) {
     // Models sometimes write the arguments as an object, not as its text.
-    std::string text = cJSON_IsString(args) ? trim(args->valuestring)
-                       : cJSON_IsObject(args) ? json_take(cJSON_Duplicate(args, true)) : "";
+    std::string text = cJSON_IsString(args)   ? trim(args->valuestring)
+                       : cJSON_IsObject(args) ? json_take(cJSON_Duplicate(args, true))
+                                              : "";
     JsonDoc value(text);
     if (!cJSON_IsObject(value.root)) {
         problem = "the arguments of a call to '" + tool.name + "' are not a JSON object";

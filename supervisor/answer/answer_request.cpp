@@ -46,10 +46,8 @@ bool parse_schema(const cJSON *v, const std::string &param, bool strict, const s
     json_schema_use_defs(copy);
     std::string problem;
     bool ok = json_schema_well_formed(copy, problem);
-    if (!ok)
-        err = api_error_invalid("'" + param + "' cannot be used: " + problem + ".", param, "invalid_schema");
-    else if (strict)
-        ok = strict_schema_ok(copy, what, param, tool, err);
+    if (!ok) err = api_error_invalid("'" + param + "' cannot be used: " + problem + ".", param, "invalid_schema");
+    else if (strict) ok = strict_schema_ok(copy, what, param, tool, err);
     out = JsonValue(copy);
     return ok;
 }
@@ -76,8 +74,7 @@ bool parse_tool(const cJSON *t, ApiFlavor api, const std::string &at, ToolSpec &
     const cJSON *params = json_get(fn, "parameters");
     if (!params || cJSON_IsNull(params)) return true;
     bool strict = cJSON_IsTrue(json_get(fn, "strict"));
-    return parse_schema(params, fat + ".parameters", strict, "function '" + out.name + "'",
-                        true, out.parameters, err);
+    return parse_schema(params, fat + ".parameters", strict, "function '" + out.name + "'", true, out.parameters, err);
 }
 
 bool parse_tools(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiError &err) {
@@ -119,8 +116,9 @@ bool parse_tool_choice(const cJSON *root, ApiFlavor api, AnswerSpec &spec, ApiEr
     bool found = spec.tool_choice != ToolChoice::Named;
     for (const auto &t : spec.tools) found |= t.name == spec.tool_name;
     if ((needs_tool && spec.tools.empty()) || !found) {
-        err = api_error_invalid(spec.tools.empty() ? "'tool_choice' asks for a tool call, but 'tools' is empty."
-                                                   : "'tool_choice' names '" + spec.tool_name + "', which is not in 'tools'.",
+        err = api_error_invalid(spec.tools.empty()
+                                    ? "'tool_choice' asks for a tool call, but 'tools' is empty."
+                                    : "'tool_choice' names '" + spec.tool_name + "', which is not in 'tools'.",
                                 "tool_choice", "invalid_value");
         return false;
     }

@@ -111,13 +111,16 @@ std::string tool_rules(const AnswerSpec &s) {
     std::string out =
         "## Tools\nThe application offers the tools below. You do not run them yourself: you ask the "
         "application to, by listing calls in \"tool_calls\". Their results come back to you in later turns "
-        "with role \"tool\".\n" + tools_json(s) + "\n\n"
+        "with role \"tool\".\n" +
+        tools_json(s) +
+        "\n\n"
         "Each call has the tool's \"name\" and its \"arguments\": a string holding one JSON object that "
         "satisfies the tool's \"parameters\" schema (\"{}\" for a tool without parameters).\n";
     switch (s.tool_choice) {
     case ToolChoice::Auto:
-        out += "Call tools when they are needed to answer; otherwise reply in \"content\" and leave "
-               "\"tool_calls\" empty. When you call tools, \"content\" may be null.\n";
+        out +=
+            "Call tools when they are needed to answer; otherwise reply in \"content\" and leave "
+            "\"tool_calls\" empty. When you call tools, \"content\" may be null.\n";
         break;
     case ToolChoice::Required: out += "You must call at least one tool now.\n"; break;
     case ToolChoice::Named: out += "You must call the tool \"" + s.tool_name + "\" now.\n"; break;
@@ -130,7 +133,8 @@ std::string tool_rules(const AnswerSpec &s) {
 std::string envelope_rules(const AnswerSpec &s) {
     std::string out = "\n\n# How to answer\nYour reply is a JSON object, as the output schema describes.\n";
     if (s.n > 1)
-        out += "Give exactly " + std::to_string(s.n) + " different alternatives in \"choices\", each a complete "
+        out += "Give exactly " + std::to_string(s.n) +
+               " different alternatives in \"choices\", each a complete "
                "answer on its own.\n";
     if (s.tools_usable()) out += tool_rules(s);
     else out += "Put your reply in \"content\".\n";

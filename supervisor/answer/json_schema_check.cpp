@@ -37,10 +37,10 @@ struct Ctx {
 // (the first of duplicate names wins, as with cJSON's lookups).
 struct Keywords {
     const cJSON *ref = nullptr, *type = nullptr, *enum_ = nullptr, *const_ = nullptr, *properties = nullptr,
-                *required = nullptr, *additional = nullptr, *items = nullptr, *prefix = nullptr,
-                *min_items = nullptr, *max_items = nullptr, *min_length = nullptr, *max_length = nullptr,
-                *minimum = nullptr, *maximum = nullptr, *exclusive_min = nullptr, *exclusive_max = nullptr,
-                *all_of = nullptr, *any_of = nullptr, *one_of = nullptr;
+                *required = nullptr, *additional = nullptr, *items = nullptr, *prefix = nullptr, *min_items = nullptr,
+                *max_items = nullptr, *min_length = nullptr, *max_length = nullptr, *minimum = nullptr,
+                *maximum = nullptr, *exclusive_min = nullptr, *exclusive_max = nullptr, *all_of = nullptr,
+                *any_of = nullptr, *one_of = nullptr;
 };
 
 void read_keywords(const cJSON *s, Keywords &k, uint64_t &work) {
@@ -49,14 +49,26 @@ void read_keywords(const cJSON *s, Keywords &k, uint64_t &work) {
         const cJSON *Keywords::*field;
     };
     static const Slot slots[] = {
-        {"$ref", &Keywords::ref}, {"type", &Keywords::type}, {"enum", &Keywords::enum_},
-        {"const", &Keywords::const_}, {"properties", &Keywords::properties}, {"required", &Keywords::required},
-        {"additionalProperties", &Keywords::additional}, {"items", &Keywords::items},
-        {"prefixItems", &Keywords::prefix}, {"minItems", &Keywords::min_items}, {"maxItems", &Keywords::max_items},
-        {"minLength", &Keywords::min_length}, {"maxLength", &Keywords::max_length},
-        {"minimum", &Keywords::minimum}, {"maximum", &Keywords::maximum},
-        {"exclusiveMinimum", &Keywords::exclusive_min}, {"exclusiveMaximum", &Keywords::exclusive_max},
-        {"allOf", &Keywords::all_of}, {"anyOf", &Keywords::any_of}, {"oneOf", &Keywords::one_of},
+        {"$ref", &Keywords::ref},
+        {"type", &Keywords::type},
+        {"enum", &Keywords::enum_},
+        {"const", &Keywords::const_},
+        {"properties", &Keywords::properties},
+        {"required", &Keywords::required},
+        {"additionalProperties", &Keywords::additional},
+        {"items", &Keywords::items},
+        {"prefixItems", &Keywords::prefix},
+        {"minItems", &Keywords::min_items},
+        {"maxItems", &Keywords::max_items},
+        {"minLength", &Keywords::min_length},
+        {"maxLength", &Keywords::max_length},
+        {"minimum", &Keywords::minimum},
+        {"maximum", &Keywords::maximum},
+        {"exclusiveMinimum", &Keywords::exclusive_min},
+        {"exclusiveMaximum", &Keywords::exclusive_max},
+        {"allOf", &Keywords::all_of},
+        {"anyOf", &Keywords::any_of},
+        {"oneOf", &Keywords::one_of},
     };
     for (const cJSON *m = s->child; m; m = m->next) {
         work++;

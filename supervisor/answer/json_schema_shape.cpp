@@ -29,9 +29,9 @@ Holds holds(const char *k) {
 }
 
 bool numeric_keyword(const char *k) {
-    for (const char *n : {"minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum",
-                          "exclusiveMaximum", "multipleOf", "minProperties", "maxProperties", "minContains",
-                          "maxContains"})
+    for (const char *n :
+         {"minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum",
+          "exclusiveMaximum", "multipleOf", "minProperties", "maxProperties", "minContains", "maxContains"})
         if (!strcmp(k, n)) return true;
     return false;
 }

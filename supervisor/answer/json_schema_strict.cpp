@@ -44,10 +44,30 @@ constexpr size_t kMaxChars = 120000;
 constexpr size_t kLargeEnum = 250;
 constexpr size_t kMaxLargeEnumChars = 15000;
 
-const char *const kPermitted[] = {"type", "properties", "required", "additionalProperties", "items", "enum",
-                                  "const", "anyOf", "$ref", "$defs", "definitions", "description", "title",
-                                  "pattern", "format", "minLength", "maxLength", "minimum", "maximum",
-                                  "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+const char *const kPermitted[] = {"type",
+                                  "properties",
+                                  "required",
+                                  "additionalProperties",
+                                  "items",
+                                  "enum",
+                                  "const",
+                                  "anyOf",
+                                  "$ref",
+                                  "$defs",
+                                  "definitions",
+                                  "description",
+                                  "title",
+                                  "pattern",
+                                  "format",
+                                  "minLength",
+                                  "maxLength",
+                                  "minimum",
+                                  "maximum",
+                                  "exclusiveMinimum",
+                                  "exclusiveMaximum",
+                                  "multipleOf",
+                                  "minItems",
+                                  "maxItems",
                                   "$schema"};
 const char *const kFormats[] = {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"};
 
@@ -87,8 +107,8 @@ bool node(Strict &c, const cJSON *s, int nesting);
 
 bool object_rules(Strict &c, const cJSON *s, int nesting) {
     if (nesting > kMaxNesting)
-        return refuse(c, cat({std::to_string(nesting), " levels of nesting exceed the limit of ",
-                              std::to_string(kMaxNesting)}));
+        return refuse(
+            c, cat({std::to_string(nesting), " levels of nesting exceed the limit of ", std::to_string(kMaxNesting)}));
     if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "additionalProperties")))
         return refuse(c, "'additionalProperties' is required to be supplied and to be false");
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
@@ -104,7 +124,8 @@ bool object_rules(Strict &c, const cJSON *s, int nesting) {
         named.insert(p->string);
         if (!required.count(p->string))
             return refuse(c, cat({"'required' is required to be supplied and to be an array including every key in "
-                                  "properties. Missing '", p->string, "'"}));
+                                  "properties. Missing '",
+                                  p->string, "'"}));
     }
     for (const cJSON *r = req ? req->child : nullptr; r; r = r->next)
         if (!named.count(r->valuestring)) return refuse(c, cat({"Extra required key '", r->valuestring, "' supplied"}));
@@ -197,10 +218,8 @@ bool json_schema_strict_ok(const cJSON *schema, std::string &why) {
     bool ok = true;
     if (!cJSON_IsObject(schema) || !cJSON_IsString(type) || strcmp(type->valuestring, "object") != 0)
         ok = refuse(c, "the root must be a schema of type 'object'");
-    else if (cJSON_GetObjectItemCaseSensitive(schema, "anyOf"))
-        ok = refuse(c, "the root must not be 'anyOf'");
-    else
-        ok = node(c, schema, 0);
+    else if (cJSON_GetObjectItemCaseSensitive(schema, "anyOf")) ok = refuse(c, "the root must not be 'anyOf'");
+    else ok = node(c, schema, 0);
     if (!ok) why = c.why;
     return ok;
 }

@@ -33,8 +33,8 @@ struct ApiContext {
     const PrivateCodexHome &private_home;  // what codex runs with
     Metrics &metrics;
     Scheduler &scheduler;
-    const HttpServer &http;    // its connections, counted by /metrics
-    const bool &draining;      // shutdown began
+    const HttpServer &http;  // its connections, counted by /metrics
+    const bool &draining;    // shutdown began
     const uint64_t &started_ms;
     LoginCheck login = {};
 };

@@ -78,7 +78,9 @@ const char *finish_reason(const Choice &c) { return c.calls.empty() ? "stop" : "
 class ChatFormat final : public AnswerFormat {
 public:
     ChatFormat(std::string model, bool include_usage)
-        : id_(random_id("chatcmpl-")), created_(static_cast<double>(time(nullptr))), model_(std::move(model)),
+        : id_(random_id("chatcmpl-")),
+          created_(static_cast<double>(time(nullptr))),
+          model_(std::move(model)),
           include_usage_(include_usage) {}
 
     std::string stream_open() override { return role_chunk(0); }

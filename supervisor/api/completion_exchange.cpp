@@ -23,8 +23,12 @@ class CompletionExchange final : public Exchange, public JobSink {
 public:
     CompletionExchange(HttpConnection &c, std::unique_ptr<AnswerFormat> fmt, bool stream, AnswerSpec spec,
                        AnswerPlan plan, const char *turns_param)
-        : conn_(&c), fmt_(std::move(fmt)), stream_(stream), spec_(std::make_shared<const AnswerSpec>(std::move(spec))),
-          plan_(std::move(plan)), turns_param_(turns_param),
+        : conn_(&c),
+          fmt_(std::move(fmt)),
+          stream_(stream),
+          spec_(std::make_shared<const AnswerSpec>(std::move(spec))),
+          plan_(std::move(plan)),
+          turns_param_(turns_param),
           deadline_ms_(uv_now(c.loop()) + api_context(c).cfg.timeout_ms) {}
     ~CompletionExchange() override { client_gone(); }
 
@@ -60,15 +64,15 @@ private:
     AnswerPlan plan_;
     const char *turns_param_;  // a static string: messages, input
     uint64_t deadline_ms_;     // the request's, every attempt's (job.h)
-    ipc::JobMsg msg_;  // kept for the one retry of a checked answer
+    ipc::JobMsg msg_;          // kept for the one retry of a checked answer
     int attempts_ = 0;
     Job *job_ = nullptr;
-    std::string text_;     // free text: every message; otherwise the last one
-    bool in_message_ = false;  // a message's deltas have come, not yet its end
-    int messages_ = 0;         // messages ended
+    std::string text_;             // free text: every message; otherwise the last one
+    bool in_message_ = false;      // a message's deltas have come, not yet its end
+    int messages_ = 0;             // messages ended
     bool output_started_ = false;  // time to first token recorded
-    ipc::UsageMsg usage_;  // summed over attempts
-    OffLoopWork check_;    // the final answer's check, off the loop
+    ipc::UsageMsg usage_;          // summed over attempts
+    OffLoopWork check_;            // the final answer's check, off the loop
 };
 
 // Parsing and checking a final answer of many megabytes against the
@@ -121,7 +125,8 @@ void CompletionExchange::first_output() {
     output_started_ = true;
     ApiContext &api = api_context(*conn_);
     const HttpRequest &r = conn_->request();
-    api.metrics.first_token(api.model_names, r.stats.model, static_cast<double>(uv_now(api.loop) - r.start_ms) / 1000.0);
+    api.metrics.first_token(api.model_names, r.stats.model,
+                            static_cast<double>(uv_now(api.loop) - r.start_ms) / 1000.0);
 }
 
 // Free text is every message, separated; a checked answer is the last one.
@@ -160,8 +165,9 @@ void CompletionExchange::record(const JobResult &r) {
         st.exit_status = r.done.exit_status;
         st.outcome = ipc::outcome_name(r.done.outcome);
     } else {
-        st.outcome = r.kind == JobResult::Kind::ExecutorLost ? "executor_lost"
-                     : r.kind == JobResult::Kind::ShuttingDown ? "shutting_down" : "queue_timeout";
+        st.outcome = r.kind == JobResult::Kind::ExecutorLost   ? "executor_lost"
+                     : r.kind == JobResult::Kind::ShuttingDown ? "shutting_down"
+                                                               : "queue_timeout";
     }
 }
 
@@ -198,8 +204,8 @@ void CompletionExchange::checked(bool ok, const Answer &a, const std::string &pr
     if (retry(problem)) return;
     ApiError e;
     e.status = 502, e.type = "server_error", e.code = "invalid_model_output";
-    e.message = "The model's answer did not have the shape the request asked for, twice (" +
-                problem.substr(0, 200) + ").";
+    e.message =
+        "The model's answer did not have the shape the request asked for, twice (" + problem.substr(0, 200) + ").";
     fail(e);
 }
 
@@ -274,14 +280,16 @@ ApiError completion_error(const JobResult &r, uint32_t timeout_ms, const char *t
         break;
     case ipc::Outcome::Unauthorized:
         e = codex_login_required_error();
-        e.message = "The model provider refused Codex's login (expired or revoked). As the proxy's run user, run "
-                    "`codex login` (on a headless host `codex login --device-auth`) with the CODEX_HOME the proxy "
-                    "reads; the next request picks the login up, no restart needed.";
+        e.message =
+            "The model provider refused Codex's login (expired or revoked). As the proxy's run user, run "
+            "`codex login` (on a headless host `codex login --device-auth`) with the CODEX_HOME the proxy "
+            "reads; the next request picks the login up, no restart needed.";
         break;
     case ipc::Outcome::ContextWindowExceeded:
-        e = api_error_invalid("This model's maximum context length was exceeded: the conversation does not fit its "
-                              "context window. Shorten the messages or the input and try again.",
-                              turns_param, "context_length_exceeded");
+        e = api_error_invalid(
+            "This model's maximum context length was exceeded: the conversation does not fit its "
+            "context window. Shorten the messages or the input and try again.",
+            turns_param, "context_length_exceeded");
         break;
     case ipc::Outcome::ProviderFailed:
         e.status = 502, e.code = "upstream_error";
@@ -333,15 +341,11 @@ void completion_start(HttpConnection &c, PreparedCompletion p, std::unique_ptr<A
         c.respond_error(codex_login_required_error());
         return;
     }
-    auto ex = std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan,
-                                                   p.turns_param);
+    auto ex =
+        std::make_unique<CompletionExchange>(c, std::move(fmt), p.stream, std::move(p.spec), p.plan, p.turns_param);
     switch (ex->submit(std::move(p.msg))) {
-    case Scheduler::Submit::QueueFull:
-        c.respond_error(api_error_for_status(429), {{"Retry-After", "1"}});
-        return;
-    case Scheduler::Submit::ShuttingDown:
-        c.respond_error(api_error_for_status(503));
-        return;
+    case Scheduler::Submit::QueueFull: c.respond_error(api_error_for_status(429), {{"Retry-After", "1"}}); return;
+    case Scheduler::Submit::ShuttingDown: c.respond_error(api_error_for_status(503)); return;
     case Scheduler::Submit::Accepted: break;
     }
     CompletionExchange *raw = ex.get();

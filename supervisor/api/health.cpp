@@ -27,9 +27,7 @@ bool login_present(ApiContext &api) {
 
 // Counts as raw JSON: cJSON prints every number as a double and reads it
 // back to check, which was the costliest part of answering /healthz.
-void add_count(cJSON *o, const char *name, uint64_t n) {
-    cJSON_AddRawToObject(o, name, std::to_string(n).c_str());
-}
+void add_count(cJSON *o, const char *name, uint64_t n) { cJSON_AddRawToObject(o, name, std::to_string(n).c_str()); }
 
 }  // namespace
 

@@ -19,7 +19,9 @@ cJSON *model_object(const std::string &id, double created) {
     return m;
 }
 
-double started_at(ApiContext &api) { return static_cast<double>(time(nullptr)) - static_cast<double>(uv_now(api.loop) - api.started_ms) / 1000; }
+double started_at(ApiContext &api) {
+    return static_cast<double>(time(nullptr)) - static_cast<double>(uv_now(api.loop) - api.started_ms) / 1000;
+}
 
 }  // namespace
 
@@ -39,5 +41,6 @@ void handle_model_get(HttpConnection &c, const std::string &id) {
         c.respond_error(api_error_model_not_found(id));
         return;
     }
-    c.respond(200, "application/json", json_take(model_object(id, static_cast<double>(static_cast<long>(started_at(api_context(c)))))));
+    c.respond(200, "application/json",
+              json_take(model_object(id, static_cast<double>(static_cast<long>(started_at(api_context(c)))))));
 }

@@ -43,7 +43,9 @@ void off_loop_start_threads(uv_loop_t *loop) {
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     auto *w = new uv_work_t;  // libuv starts its threads on the first work queued
-    if (uv_queue_work(loop, w, [](uv_work_t *) {}, [](uv_work_t *r, int) { delete r; }) != 0) delete w;
+    if (uv_queue_work(
+            loop, w, [](uv_work_t *) {}, [](uv_work_t *r, int) { delete r; }) != 0)
+        delete w;
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 

@@ -21,8 +21,8 @@ class HttpConnection;
 class OffLoopTask {
 public:
     virtual ~OffLoopTask() = default;
-    virtual void run() = 0;   // on a threadpool thread
-    virtual void done() = 0;  // back on the loop, only while the owner still holds the work
+    virtual void run() = 0;    // on a threadpool thread
+    virtual void done() = 0;   // back on the loop, only while the owner still holds the work
     virtual void dropped() {}  // back on the loop instead, when the owner let go
 };
 

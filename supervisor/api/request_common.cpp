@@ -9,9 +9,8 @@
 bool parse_body_object(const std::string &body, cJSON *&root, ApiError &err) {
     root = json_parse_marking_nul(body);
     if (!cJSON_IsObject(root)) {
-        err = api_error_invalid(
-            "We could not parse the JSON body of your request. The body must be a JSON object.", "",
-            "invalid_json");
+        err = api_error_invalid("We could not parse the JSON body of your request. The body must be a JSON object.", "",
+                                "invalid_json");
     } else if (json_text_check(root, err)) {
         return true;
     }
@@ -46,7 +45,8 @@ bool parse_stream(const cJSON *root, bool &stream, ApiError &err) {
 namespace {
 
 bool is_image_part(const cJSON *type) {
-    return cJSON_IsString(type) && (!strcmp(type->valuestring, "image_url") || !strcmp(type->valuestring, "input_image"));
+    return cJSON_IsString(type) &&
+           (!strcmp(type->valuestring, "image_url") || !strcmp(type->valuestring, "input_image"));
 }
 
 bool add_image(const cJSON *part, const std::string &p, std::string &out, std::vector<ipc::ImageFile> &images,
@@ -73,15 +73,15 @@ bool add_image(const cJSON *part, const std::string &p, std::string &out, std::v
 
 }  // namespace
 
-bool content_text(const cJSON *content, const char *const *allowed, const std::string &param,
-                  std::string &out, ApiError &err, std::vector<ipc::ImageFile> *images) {
+bool content_text(const cJSON *content, const char *const *allowed, const std::string &param, std::string &out,
+                  ApiError &err, std::vector<ipc::ImageFile> *images) {
     if (cJSON_IsString(content)) {
         out = content->valuestring;
         return true;
     }
     if (!cJSON_IsArray(content)) {
-        err = api_error_invalid("'" + param + "' must be a string or an array of content parts.",
-                                param, "invalid_type");
+        err =
+            api_error_invalid("'" + param + "' must be a string or an array of content parts.", param, "invalid_type");
         return false;
     }
     int i = 0;
@@ -94,11 +94,12 @@ bool content_text(const cJSON *content, const char *const *allowed, const std::s
             continue;
         }
         bool known = false;
-        for (const char *const *a = allowed; *a && cJSON_IsString(type); a++) known |= strcmp(type->valuestring, *a) == 0;
+        for (const char *const *a = allowed; *a && cJSON_IsString(type); a++)
+            known |= strcmp(type->valuestring, *a) == 0;
         if (!known) {
             std::string t = cJSON_IsString(type) ? type->valuestring : "(missing)";
-            err = api_error_invalid("Content part type '" + t + "' is not supported by codex-proxy.",
-                                    p + ".type", "unsupported_content_type");
+            err = api_error_invalid("Content part type '" + t + "' is not supported by codex-proxy.", p + ".type",
+                                    "unsupported_content_type");
             return false;
         }
         if (!cJSON_IsString(text)) {
@@ -162,8 +163,8 @@ bool check_prompt_not_blank(const std::string &prompt, const char *param, ApiErr
         if (!n) return true;
         i += n;
     }
-    err = api_error_invalid(std::string("'") + param + "' has no text: codex does not answer an empty prompt.",
-                            param, "invalid_value");
+    err = api_error_invalid(std::string("'") + param + "' has no text: codex does not answer an empty prompt.", param,
+                            "invalid_value");
     return false;
 }
 

@@ -38,8 +38,8 @@ bool parse_stream(const cJSON *root, bool &stream, ApiError &err);
 // With images, image parts (image_url, input_image) are taken too: each is
 // decoded into images and stands in the text as "[Image #N]", the label
 // codex gives the N-th attached image.
-bool content_text(const cJSON *content, const char *const *allowed_types, const std::string &param,
-                  std::string &out, ApiError &err, std::vector<ipc::ImageFile> *images = nullptr);
+bool content_text(const cJSON *content, const char *const *allowed_types, const std::string &param, std::string &out,
+                  ApiError &err, std::vector<ipc::ImageFile> *images = nullptr);
 // A reasoning effort: absent or null, or one of none, minimal, low, medium,
 // high, xhigh. param names where it was (reasoning_effort, reasoning.effort).
 bool parse_reasoning_effort(const cJSON *value, const char *param, std::string &out, ApiError &err);

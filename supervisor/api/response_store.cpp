@@ -208,8 +208,8 @@ bool ResponseStore::conversation(const std::string &owner, const std::string &id
     return true;
 }
 
-bool ResponseStore::item_in(const std::string &response_id, const char *field, const std::string &item_id,
-                            Turn &out, ItemCache *cache) const {
+bool ResponseStore::item_in(const std::string &response_id, const char *field, const std::string &item_id, Turn &out,
+                            ItemCache *cache) const {
     std::string key = response_id + "/" + field;
     if (cache) {
         auto hit = cache->files.find(key);
@@ -244,8 +244,7 @@ bool ResponseStore::item(const std::string &owner, const std::string &item_id, T
         std::lock_guard<std::mutex> lock(index_mu_);
         auto minted = item_owner_.find(item_id);
         auto client = client_item_owner_.find(ClientKey{owner, item_id});
-        if (minted != item_owner_.end() && owned(owner, minted->second))
-            response_id = minted->second, field = "items";
+        if (minted != item_owner_.end() && owned(owner, minted->second)) response_id = minted->second, field = "items";
         else if (client != client_item_owner_.end() && owned(owner, client->second))
             response_id = client->second, field = "client_items";
     }

@@ -86,7 +86,7 @@ private:
     uint32_t max_age_s_ = 0;
     uint64_t total_bytes_ = 0;
     std::map<std::string, Entry> entries_;
-    std::map<std::string, std::string> item_owner_;    // proxy-minted item id -> response id
+    std::map<std::string, std::string> item_owner_;       // proxy-minted item id -> response id
     std::map<ClientKey, std::string> client_item_owner_;  // -> response id
 };
 

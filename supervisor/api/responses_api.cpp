@@ -87,8 +87,8 @@ bool parse_item(const cJSON *item, int i, const ResponseStore *store, const std:
     bool known = false;
     for (const char *r : kRoles) known |= cJSON_IsString(role) && strcmp(role->valuestring, r) == 0;
     if (!known) {
-        err = api_error_invalid("'" + at + ".role' must be one of user, assistant, system, developer.",
-                                at + ".role", "invalid_value");
+        err = api_error_invalid("'" + at + ".role' must be one of user, assistant, system, developer.", at + ".role",
+                                "invalid_value");
         return false;
     }
     t.role = role->valuestring;
@@ -164,11 +164,15 @@ void keep_echoes(const cJSON *root, ResponsesRequest &out) {
         const cJSON *v = json_get(root, key);
         if (v && ok(v)) dst = json_take(cJSON_Duplicate(v, true));
     };
-    keep("tools", [](const cJSON *v) -> bool { return cJSON_IsArray(v); }, out.echo_tools);
-    keep("tool_choice", [](const cJSON *v) -> bool { return cJSON_IsString(v) || cJSON_IsObject(v); },
-         out.echo_tool_choice);
-    keep("text", [](const cJSON *v) -> bool { return cJSON_IsObject(json_get(v, "format")); }, out.echo_text);
-    keep("metadata", [](const cJSON *v) -> bool { return cJSON_IsObject(v); }, out.echo_metadata);
+    keep(
+        "tools", [](const cJSON *v) -> bool { return cJSON_IsArray(v); }, out.echo_tools);
+    keep(
+        "tool_choice", [](const cJSON *v) -> bool { return cJSON_IsString(v) || cJSON_IsObject(v); },
+        out.echo_tool_choice);
+    keep(
+        "text", [](const cJSON *v) -> bool { return cJSON_IsObject(json_get(v, "format")); }, out.echo_text);
+    keep(
+        "metadata", [](const cJSON *v) -> bool { return cJSON_IsObject(v); }, out.echo_metadata);
 }
 
 bool parse_state(const cJSON *root, const ResponseStore *store, ResponsesRequest &out, ApiError &err) {
@@ -193,11 +197,21 @@ struct OutputItem {
 class ResponsesFormat final : public AnswerFormat {
 public:
     ResponsesFormat(std::string model, const ResponsesRequest &req, ResponseStore *store)
-        : id_(random_id("resp_")), msg_id_(random_id("msg_")), created_(static_cast<double>(time(nullptr))),
-          model_(std::move(model)), instructions_(req.instructions), has_instructions_(req.has_instructions),
-          parallel_(req.spec.parallel_tool_calls), echo_tools_(req.echo_tools), echo_tool_choice_(req.echo_tool_choice),
-          echo_text_(req.echo_text), echo_metadata_(req.echo_metadata), store_(req.store ? store : nullptr),
-          owner_(req.owner), conversation_(req.history), client_items_(req.input_items) {
+        : id_(random_id("resp_")),
+          msg_id_(random_id("msg_")),
+          created_(static_cast<double>(time(nullptr))),
+          model_(std::move(model)),
+          instructions_(req.instructions),
+          has_instructions_(req.has_instructions),
+          parallel_(req.spec.parallel_tool_calls),
+          echo_tools_(req.echo_tools),
+          echo_tool_choice_(req.echo_tool_choice),
+          echo_text_(req.echo_text),
+          echo_metadata_(req.echo_metadata),
+          store_(req.store ? store : nullptr),
+          owner_(req.owner),
+          conversation_(req.history),
+          client_items_(req.input_items) {
         conversation_.insert(conversation_.end(), req.input.begin(), req.input.end());
     }
 
@@ -227,7 +241,8 @@ public:
         answer_streamed_ = true;
         std::string out;
         int index = 0;
-        for (const auto &it : output_items(a)) out += it.call ? stream_call(index++, it) : stream_message(index++, it.text);
+        for (const auto &it : output_items(a))
+            out += it.call ? stream_call(index++, it) : stream_message(index++, it.text);
         return out;
     }
     std::string stream_close(const Answer &a, const ipc::UsageMsg &u) override {
@@ -344,7 +359,7 @@ private:
     std::string stream_call(int index, const OutputItem &it) {
         std::string out = event("response.output_item.added", item_event(index, call_item(it, "in_progress")));
         const char *const events[][2] = {{"response.function_call_arguments.delta", "delta"},
-                                          {"response.function_call_arguments.done", "arguments"}};
+                                         {"response.function_call_arguments.done", "arguments"}};
         for (const auto &[type, field] : events) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "item_id", it.id.c_str());
@@ -427,15 +442,15 @@ Conversation ResponsesRequest::conversation() const {
     return c;
 }
 
-bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out,
-                             ApiError &err, const std::string &owner, const ModelNames &names) {
+bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out, ApiError &err,
+                             const std::string &owner, const ModelNames &names) {
     out.owner = owner;
     cJSON *root = nullptr;
     if (!parse_body_object(body, root, err)) return false;
     bool ok = parse_model(root, names, out, err) && parse_stream(root, out.stream, err) &&
               parse_instructions(root, out, err) && parse_reasoning(root, out, err) &&
-              answer_request_parse(root, ApiFlavor::Responses, out.spec, err) &&
-              parse_state(root, store, out, err) && parse_input(root, store, out, err);
+              answer_request_parse(root, ApiFlavor::Responses, out.spec, err) && parse_state(root, store, out, err) &&
+              parse_input(root, store, out, err);
     if (ok) keep_echoes(root, out);
     cJSON_Delete(root);
     return ok;

@@ -16,9 +16,9 @@ struct ResponsesRequest : CompletionOptions {
     std::string instructions;
     bool has_instructions = false;
     bool store = true;
-    std::string owner;          // the tenant (ApiKeys::tenant) whose stored state it may use
-    std::vector<Turn> history;  // the stored conversation previous_response_id names
-    std::vector<Turn> input;    // this request's input, item references resolved
+    std::string owner;                             // the tenant (ApiKeys::tenant) whose stored state it may use
+    std::vector<Turn> history;                     // the stored conversation previous_response_id names
+    std::vector<Turn> input;                       // this request's input, item references resolved
     std::vector<ResponseStore::Item> input_items;  // input items that carry the client's own id
     // Echoed in the response object as sent (JSON texts), as OpenAI does.
     std::string echo_tools = "[]", echo_tool_choice = "\"auto\"", echo_text = "{\"format\":{\"type\":\"text\"}}",
@@ -30,7 +30,7 @@ struct ResponsesRequest : CompletionOptions {
 // store may be null: then item references and previous_response_id are
 // unknown ids. owner: the tenant whose stored responses it may name. A
 // model names does not resolve is a 404.
-bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out,
-                             ApiError &err, const std::string &owner = "", const ModelNames &names = {});
+bool responses_request_parse(const std::string &body, const ResponseStore *store, ResponsesRequest &out, ApiError &err,
+                             const std::string &owner = "", const ModelNames &names = {});
 
 void handle_responses(HttpConnection &c);

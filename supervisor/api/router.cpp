@@ -14,9 +14,9 @@ namespace {
 // OpenAI endpoints this proxy knows of and does not serve: 501, not 404,
 // so a client learns the endpoint exists upstream but not here.
 const char *const kUnimplemented[] = {
-    "/v1/images",     "/v1/embeddings",   "/v1/audio",        "/v1/files",   "/v1/uploads",
-    "/v1/batches",    "/v1/fine_tuning",  "/v1/moderations",  "/v1/realtime", "/v1/assistants",
-    "/v1/threads",    "/v1/vector_stores", "/v1/completions", "/v1/responses/", "/v1/chat/completions/",
+    "/v1/images",  "/v1/embeddings",    "/v1/audio",       "/v1/files",      "/v1/uploads",
+    "/v1/batches", "/v1/fine_tuning",   "/v1/moderations", "/v1/realtime",   "/v1/assistants",
+    "/v1/threads", "/v1/vector_stores", "/v1/completions", "/v1/responses/", "/v1/chat/completions/",
 };
 
 bool has_prefix(std::string_view path, std::string_view prefix) {
@@ -41,8 +41,7 @@ bool Router::precheck(HttpConnection &c, ApiError &err) {
         const std::string *auth = r.header("authorization");
         if (!auth || !api_.keys.check_authorization(*auth)) {
             err = api_error_for_status(401);
-            if (!auth)
-                err.message = "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.";
+            if (!auth) err.message = "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.";
             return false;
         }
     }
@@ -61,7 +60,8 @@ void Router::on_request(HttpConnection &c) {
     if (p == "/metrics") return get ? handle_metrics(c) : method_not_allowed(c, "GET, HEAD");
     if (p == "/v1/models") return get ? handle_models_list(c) : method_not_allowed(c, "GET, HEAD");
     if (has_prefix(p, "/v1/models/") && p.size() > strlen("/v1/models/"))
-        return get ? handle_model_get(c, std::string(p.substr(strlen("/v1/models/")))) : method_not_allowed(c, "GET, HEAD");
+        return get ? handle_model_get(c, std::string(p.substr(strlen("/v1/models/"))))
+                   : method_not_allowed(c, "GET, HEAD");
     if (p == "/v1/chat/completions")
         return r.method == HTTP_POST ? handle_chat_completions(c) : method_not_allowed(c, "POST");
     if (p == "/v1/responses") return r.method == HTTP_POST ? handle_responses(c) : method_not_allowed(c, "POST");

@@ -45,7 +45,7 @@ bool load_file(const std::string &path, const std::string &source, ApiKeys &keys
 }  // namespace
 
 bool api_key_sources_parse(const std::string &text, const std::string &source, ApiKeys &keys, int &count,
-                    std::string &error) {
+                           std::string &error) {
     size_t pos = 0;
     for (int line = 1; pos <= text.size(); line++) {
         size_t end = text.find('\n', pos);

@@ -16,7 +16,7 @@ constexpr const char *kApiKeyCredential = "codex-proxy-api-keys";
 // skipped, surrounding spaces trimmed; a key holding a space or a control
 // character is an error naming the source and line (never the key).
 bool api_key_sources_parse(const std::string &text, const std::string &source, ApiKeys &keys, int &count,
-                    std::string &error);
+                           std::string &error);
 
 bool api_key_sources_load(Config &cfg, ApiKeys &keys, std::string &error);
 // The file sources only (the key file and the credential), as a reload

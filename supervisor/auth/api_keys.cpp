@@ -2,8 +2,7 @@
 
 ApiKeys::Hash ApiKeys::hash(std::string_view key) {
     Hash h;
-    crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char *>(key.data()), key.size(),
-                       nullptr, 0);
+    crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char *>(key.data()), key.size(), nullptr, 0);
     return h;
 }
 

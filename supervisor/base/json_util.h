@@ -9,5 +9,4 @@
 // Prints compactly and frees the tree.
 std::string json_take(cJSON *root);
 
-
 const cJSON *json_get(const cJSON *obj, const char *key);

@@ -9,8 +9,8 @@ struct ApiError {
     int status = 500;
     std::string message;
     const char *type = "server_error";
-    const char *code = nullptr;   // null: JSON null
-    std::string param;            // empty: JSON null
+    const char *code = nullptr;  // null: JSON null
+    std::string param;           // empty: JSON null
 };
 
 // The envelope as compact JSON.

@@ -100,8 +100,9 @@ ApiError codex_login_required_error() {
     e.status = 503;
     e.type = "server_error";
     e.code = "codex_login_required";
-    e.message = "Codex is not logged in, and its model provider needs a login. As the proxy's run user, run "
-                "`codex login` (on a headless host `codex login --device-auth`) with the CODEX_HOME the proxy "
-                "reads; the next request picks the login up, no restart needed.";
+    e.message =
+        "Codex is not logged in, and its model provider needs a login. As the proxy's run user, run "
+        "`codex login` (on a headless host `codex login --device-auth`) with the CODEX_HOME the proxy "
+        "reads; the next request picks the login up, no restart needed.";
     return e;
 }

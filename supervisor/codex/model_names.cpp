@@ -28,8 +28,8 @@ bool valid_name(const std::string &n) {
 
 }  // namespace
 
-bool model_names_parse(const std::string &models, const std::string &map, const std::string &policy,
-                       ModelNames &out, std::string &error) {
+bool model_names_parse(const std::string &models, const std::string &map, const std::string &policy, ModelNames &out,
+                       std::string &error) {
     for (const auto &m : split(models, ',')) {
         if (!valid_name(m)) {
             error = "CODEX_PROXY_MODELS: '" + m + "' is not a model name";

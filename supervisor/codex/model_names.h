@@ -5,8 +5,8 @@
 // ("gpt-4.1=gpt-5.1-codex-mini,gpt-5.2=gpt-5.1-codex"); CODEX_PROXY_MODELS
 // lists codex models that may be asked for by their own names. Any other
 // name follows CODEX_PROXY_UNKNOWN_MODEL: `default` runs CODEX_MODEL (or, unset,
-// the first entry of the proxy's model catalog: codex_model_catalog.h), `reject` answers 404 model_not_found as OpenAI does.
-// The client's name is always the one echoed back.
+// the first entry of the proxy's model catalog: codex_model_catalog.h), `reject` answers 404 model_not_found as OpenAI
+// does. The client's name is always the one echoed back.
 #pragma once
 #include <string>
 #include <utility>
@@ -23,8 +23,8 @@ struct ModelNames {
 };
 
 // Parses CODEX_PROXY_MODELS, CODEX_PROXY_MODEL_MAP and the policy word.
-bool model_names_parse(const std::string &models, const std::string &map, const std::string &policy,
-                       ModelNames &out, std::string &error);
+bool model_names_parse(const std::string &models, const std::string &map, const std::string &policy, ModelNames &out,
+                       std::string &error);
 
 // The codex model to run for `requested` (empty: the catalog's first entry); false
 // when the name is unknown and the policy rejects it.

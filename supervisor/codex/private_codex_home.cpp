@@ -70,9 +70,7 @@ bool lock_state_dir(PrivateCodexHome &h, std::string &error) {
     return true;
 }
 
-bool read_file(const std::string &path, std::string &out) {
-    return small_file_read(path, out, kMaxSeedFile, true);
-}
+bool read_file(const std::string &path, std::string &out) { return small_file_read(path, out, kMaxSeedFile, true); }
 
 std::string hash_hex(const std::string &data) {
     unsigned char h[16];
@@ -137,7 +135,7 @@ bool sync_file(PrivateCodexHome &h, const std::string &name, const struct stat &
 }  // namespace
 
 bool private_home_is_seeded_name(const std::string &name) {
-    static const char *const kPatterns[] = {"auth.json", "*.toml", "AGENTS.md", "AGENTS.override.md",
+    static const char *const kPatterns[] = {"auth.json",       "*.toml",         "AGENTS.md",  "AGENTS.override.md",
                                             "instructions.md", "*.catalog.json", "models.json"};
     for (const char *p : kPatterns)
         if (fnmatch(p, name.c_str(), FNM_PERIOD) == 0) return true;
@@ -151,7 +149,8 @@ std::vector<std::string> private_home_sync(PrivateCodexHome &h) {
     while (struct dirent *e = readdir(d)) {
         std::string name = e->d_name;
         struct stat st;
-        if (!private_home_is_seeded_name(name) || stat((h.source + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        if (!private_home_is_seeded_name(name) || stat((h.source + "/" + name).c_str(), &st) != 0 ||
+            !S_ISREG(st.st_mode))
             continue;
         if (sync_file(h, name, st)) changed.push_back(name);
     }

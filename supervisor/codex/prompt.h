@@ -16,7 +16,7 @@
 #include "supervisor/base/json_value.h"
 
 struct Turn {
-    std::string role;          // system, developer, user, assistant, tool
+    std::string role;  // system, developer, user, assistant, tool
     std::string content;
     std::string name;          // optional participant name
     std::string tool_call_id;  // for role "tool"

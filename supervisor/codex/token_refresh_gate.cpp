@@ -2,7 +2,6 @@
 
 #include <sodium.h>
 
-
 #include "common/small_file.h"
 
 void TokenRefreshGate::reload(const struct stat &st) {

@@ -35,4 +35,3 @@ private:
     time_t access_exp_ = 0;
     time_t last_refresh_ = 0;
 };
-

@@ -28,11 +28,11 @@ struct App {
     ApiKeys env_keys;  // CODEX_PROXY_API_KEY's alone, which a reload (SIGHUP) keeps
     std::string executor_path;
     CodexBinary codex;  // CODEX_BIN resolved once at start (codex_binary.h)
-    RunAs run_as;  // whom executors run as, when started as root
+    RunAs run_as;       // whom executors run as, when started as root
     ModelNames model_names;
-    ResponseStore responses;  // opened once the supervisor runs as its run user
-    UniqueFd workdir_lock;  // held for the supervisor's life
-    std::string codex_home;  // the configured CODEX_HOME: read, never written
+    ResponseStore responses;        // opened once the supervisor runs as its run user
+    UniqueFd workdir_lock;          // held for the supervisor's life
+    std::string codex_home;         // the configured CODEX_HOME: read, never written
     PrivateCodexHome private_home;  // what codex runs with
     std::string model_catalog;      // the catalog file codex runs with (codex_model_catalog.h)
     Metrics metrics;

@@ -62,7 +62,8 @@ void problem(Doctor &d, const std::string &topic, const std::string &detail, con
 
 // Runs check() in a child that has become the run user (when started as
 // root), and returns its exit status.
-template <typename F> int as_run_user(const Doctor &d, F check) {
+template <typename F>
+int as_run_user(const Doctor &d, F check) {
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
@@ -167,10 +168,10 @@ void check_codex(Doctor &d) {
                 "check that the run user '" + d.run_user + "' can execute it, or set CODEX_BIN");
         return;
     }
-    std::string kind = !d.codex.launcher.empty() && d.codex.native
-                           ? "native, found through the npm launcher " + d.codex.launcher
-                       : !d.codex.native ? "the npm launcher: its platform binary was not found, so every request starts Node"
-                                         : "native";
+    std::string kind =
+        !d.codex.launcher.empty() && d.codex.native ? "native, found through the npm launcher " + d.codex.launcher
+        : !d.codex.native ? "the npm launcher: its platform binary was not found, so every request starts Node"
+                          : "native";
     ok("codex", path + " (" + out + "; " + kind + ")");
 }
 
@@ -186,7 +187,8 @@ void check_login(Doctor &d) {
             return;
         }
         if (!codex_login_missing(d.codex_home, private_home, d.cfg.pass_env)) {
-            ok("login", "no auth.json in " + d.codex_home + "; an API key variable or the private home's login is used");
+            ok("login",
+               "no auth.json in " + d.codex_home + "; an API key variable or the private home's login is used");
             return;
         }
         problem(d, "login", "no auth.json in " + d.codex_home + ", and the model provider needs a login",
@@ -231,7 +233,9 @@ void check_codex_home_readable(Doctor &d) {
     });
     if (rc == 0) return ok("CODEX_HOME", home + " is readable by " + d.run_user);
     problem(d, "CODEX_HOME",
-            home + (rc == 1 ? " cannot be read by " : " holds a file (auth.json or config.toml) " + d.run_user + " cannot read; ") +
+            home +
+                (rc == 1 ? " cannot be read by "
+                         : " holds a file (auth.json or config.toml) " + d.run_user + " cannot read; ") +
                 (rc == 1 ? d.run_user : ""),
             "let the run user read it (it is only ever read), e.g. setfacl -R -m u:" + d.run_user + ":rX " + home);
 }
@@ -249,11 +253,13 @@ void check_directory(Doctor &d, const char *topic, const std::string &dir, const
                        std::string("create ") + parent + ", or set " + setting);
     }
     if (!S_ISDIR(st.st_mode))
-        return problem(d, topic, dir + " is not a directory (or is a symlink)", std::string("remove it, or set ") + setting);
+        return problem(d, topic, dir + " is not a directory (or is a symlink)",
+                       std::string("remove it, or set ") + setting);
     if (st.st_uid != want)
         return problem(d, topic, dir + " is owned by " + owner_of(st) + ", not the run user " + d.run_user,
-                       std::string("set ") + setting + " to a path that does not exist yet: codex-proxyd creates "
-                       "its directories and never takes over one it did not make");
+                       std::string("set ") + setting +
+                           " to a path that does not exist yet: codex-proxyd creates "
+                           "its directories and never takes over one it did not make");
     ok(topic, dir + " (" + owner_of(st) + ")");
 }
 
@@ -268,9 +274,12 @@ void check_executor(Doctor &d) {
 void check_landlock(Doctor &d) {
     int abi = landlock_abi();
     if (!d.cfg.landlock) return ok("landlock", "turned off (CODEX_PROXY_LANDLOCK=0): codex's writes are not confined");
-    if (abi > 0) return ok("landlock", "available (ABI " + std::to_string(abi) + "): codex may write only its job and state directories");
-    problem(d, "landlock", "this kernel has no Landlock: codex's writes would not be confined",
-            "boot a kernel with Landlock (5.13 or later, `lsm=landlock,…`), or set CODEX_PROXY_LANDLOCK=0 to accept it");
+    if (abi > 0)
+        return ok("landlock",
+                  "available (ABI " + std::to_string(abi) + "): codex may write only its job and state directories");
+    problem(
+        d, "landlock", "this kernel has no Landlock: codex's writes would not be confined",
+        "boot a kernel with Landlock (5.13 or later, `lsm=landlock,…`), or set CODEX_PROXY_LANDLOCK=0 to accept it");
 }
 
 // A codex-proxyd answering /healthz on fd: the listener is in use by us.
@@ -305,7 +314,8 @@ void check_unix_listener(Doctor &d, const std::string &path) {
     }
     std::string dir = path.substr(0, path.rfind('/'));
     if (access(dir.empty() ? "/" : dir.c_str(), W_OK | X_OK) != 0)
-        return problem(d, "listener", "cannot create a socket in " + dir, "create " + dir + " writable by the user that starts codex-proxyd");
+        return problem(d, "listener", "cannot create a socket in " + dir,
+                       "create " + dir + " writable by the user that starts codex-proxyd");
     ok("listener", "can listen on " + path);
 }
 
@@ -323,11 +333,13 @@ void check_listener(Doctor &d, bool has_key) {
         v6->sin6_family = AF_INET6, v6->sin6_port = htons(static_cast<uint16_t>(d.cfg.port)), len = sizeof *v6;
         loopback = IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
     } else {
-        return problem(d, "listener", "HOST '" + d.cfg.host + "' is not an IP address", "set HOST to an IPv4 or IPv6 address");
+        return problem(d, "listener", "HOST '" + d.cfg.host + "' is not an IP address",
+                       "set HOST to an IPv4 or IPv6 address");
     }
     std::string where = d.cfg.host + ":" + std::to_string(d.cfg.port);
     if (!loopback && !has_key && !d.cfg.allow_unauthenticated)
-        return problem(d, "listener", where + " is beyond loopback and no API key is set: codex-proxyd refuses to start",
+        return problem(d, "listener",
+                       where + " is beyond loopback and no API key is set: codex-proxyd refuses to start",
                        "set CODEX_PROXY_API_KEY_FILE (or CODEX_PROXY_API_KEY), or listen on 127.0.0.1");
     UniqueFd s(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     int one = 1;
@@ -365,14 +377,22 @@ void check_codex_run(Doctor &d) {
     h.gid = d.run_as.drop ? d.run_as.gid : getegid();
     std::string error;
     if (!private_home_prepare(h, error))
-        return problem(d, "codex run", "cannot prepare the private Codex home: " + error, "check CODEX_PROXY_STATE_DIR");
+        return problem(d, "codex run", "cannot prepare the private Codex home: " + error,
+                       "check CODEX_PROXY_STATE_DIR");
     char tmpl[] = "/tmp/codex-proxyd-doctor-XXXXXX";
     if (!mkdtemp(tmpl)) return problem(d, "codex run", std::string("mkdtemp: ") + strerror(errno), "check /tmp");
     std::string dir = tmpl;
     if (d.run_as.drop && chown(dir.c_str(), d.run_as.uid, d.run_as.gid) != 0)
         return problem(d, "codex run", std::string("chown: ") + strerror(errno), "check /tmp");
-    std::vector<std::string> argv = {codex_binary_lookup(d.codex.path, getenv("PATH")), "exec", "--json",
-                                     "--skip-git-repo-check", "--ephemeral", "--sandbox", "read-only", "-C", dir};
+    std::vector<std::string> argv = {codex_binary_lookup(d.codex.path, getenv("PATH")),
+                                     "exec",
+                                     "--json",
+                                     "--skip-git-repo-check",
+                                     "--ephemeral",
+                                     "--sandbox",
+                                     "read-only",
+                                     "-C",
+                                     dir};
     if (!d.cfg.codex_model.empty()) argv.insert(argv.end(), {"-m", d.cfg.codex_model});
     argv.insert(argv.end(), {"--", "Reply with the single word OK."});
     std::string out;

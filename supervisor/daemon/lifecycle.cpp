@@ -46,8 +46,7 @@ int bound_port(uv_tcp_t *t) {
 constexpr int kRefused = 1;
 
 bool is_loopback(const sockaddr_storage &a) {
-    if (a.ss_family == AF_INET)
-        return (ntohl(reinterpret_cast<const sockaddr_in &>(a).sin_addr.s_addr) >> 24) == 127;
+    if (a.ss_family == AF_INET) return (ntohl(reinterpret_cast<const sockaddr_in &>(a).sin_addr.s_addr) >> 24) == 127;
     const in6_addr &v6 = reinterpret_cast<const sockaddr_in6 &>(a).sin6_addr;
     if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
     return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
@@ -73,7 +72,10 @@ int listen_tcp(App &app) {
     int rc = uv_tcp_bind(&app.listener.tcp, reinterpret_cast<sockaddr *>(&addr), 0);
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t *>(&app.listener.tcp), 511, on_connection);
     if (rc == 0)
-        LogLine("supervisor", "info", "listening").kv("host", app.cfg.host).kv("port", bound_port(&app.listener.tcp)).emit();
+        LogLine("supervisor", "info", "listening")
+            .kv("host", app.cfg.host)
+            .kv("port", bound_port(&app.listener.tcp))
+            .emit();
     return rc;
 }
 
@@ -183,11 +185,13 @@ void lifecycle_watch_signals(App &app) {
     for (auto [h, sig] : {std::pair{&app.sigterm, SIGTERM}, std::pair{&app.sigint, SIGINT}}) {
         uv_signal_init(app.loop, h);
         h->data = &app;
-        uv_signal_start(h, [](uv_signal_t *s, int) { lifecycle_begin_shutdown(*static_cast<App *>(s->data)); }, sig);
+        uv_signal_start(
+            h, [](uv_signal_t *s, int) { lifecycle_begin_shutdown(*static_cast<App *>(s->data)); }, sig);
     }
     uv_signal_init(app.loop, &app.sighup);
     app.sighup.data = &app;
-    uv_signal_start(&app.sighup, [](uv_signal_t *s, int) { reload_run(*static_cast<App *>(s->data)); }, SIGHUP);
+    uv_signal_start(
+        &app.sighup, [](uv_signal_t *s, int) { reload_run(*static_cast<App *>(s->data)); }, SIGHUP);
 }
 
 void lifecycle_begin_shutdown(App &app) {
@@ -222,6 +226,7 @@ void lifecycle_jobs_changed(App &app) {
         app.scheduler->stop_executors();
         return;  // stop_executors reports back through here
     }
-    if (app.executors_stopping && app.scheduler->all_stopped() && !uv_is_closing(reinterpret_cast<uv_handle_t *>(&app.grace_timer)))
+    if (app.executors_stopping && app.scheduler->all_stopped() &&
+        !uv_is_closing(reinterpret_cast<uv_handle_t *>(&app.grace_timer)))
         finish(app);
 }

@@ -98,8 +98,7 @@ bool setup(App &app, std::string &error) {
     if (swept)
         LogLine("supervisor", "warn", "removed job directories left by an earlier run").kv("count", swept).emit();
     app.codex_home = codex_home_resolve(app.cfg.codex_home);
-    if (!prepare_private_home(app, owner, group, error) || !write_model_catalog(app, owner, group, error))
-        return false;
+    if (!prepare_private_home(app, owner, group, error) || !write_model_catalog(app, owner, group, error)) return false;
     if (!app.cfg.api_key.empty()) app.env_keys.add(app.cfg.api_key);
     bool keys_ok = api_key_sources_load(app.cfg, app.keys, error);
     api_key_sources_scrub_environment();
@@ -134,7 +133,12 @@ void log_start(const App &app) {
 }
 
 void close_everything(uv_loop_t *loop) {
-    uv_walk(loop, [](uv_handle_t *h, void *) { if (!uv_is_closing(h)) uv_close(h, nullptr); }, nullptr);
+    uv_walk(
+        loop,
+        [](uv_handle_t *h, void *) {
+            if (!uv_is_closing(h)) uv_close(h, nullptr);
+        },
+        nullptr);
     uv_run(loop, UV_RUN_DEFAULT);
 }
 
@@ -195,7 +199,11 @@ int main(int argc, char **argv) {
         LogLine("supervisor", "error", "stored responses unavailable").kv("error", error).emit();
     lifecycle_check_socket_removable(app);
     if (app.run_as.drop)
-        LogLine("supervisor", "info", "dropped privileges").kv("user", app.cfg.user).kv("uid", app.run_as.uid).kv("gid", app.run_as.gid).emit();
+        LogLine("supervisor", "info", "dropped privileges")
+            .kv("user", app.cfg.user)
+            .kv("uid", app.run_as.uid)
+            .kv("gid", app.run_as.gid)
+            .emit();
     off_loop_start_threads(&loop);
     uv_run(&loop, UV_RUN_DEFAULT);
     // Closing the signal watchers restores the default actions; from here

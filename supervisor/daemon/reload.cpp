@@ -34,12 +34,15 @@ void reload_keys(App &app) {
     // The same rule as at start: whatever the login can do, anyone who
     // reaches the port could do.
     if (!fresh.enabled() && app.keys.enabled() && listens_beyond_loopback(app) && !app.cfg.allow_unauthenticated) {
-        LogLine("supervisor", "error", "reload: no API key left for a listener beyond loopback; the previous keys stay in force")
+        LogLine("supervisor", "error",
+                "reload: no API key left for a listener beyond loopback; the previous keys stay in force")
             .emit();
         return;
     }
     app.keys = fresh;
-    LogLine("supervisor", "info", "reload: API keys reloaded").kv("auth", app.keys.enabled() ? "api_key" : "none").emit();
+    LogLine("supervisor", "info", "reload: API keys reloaded")
+        .kv("auth", app.keys.enabled() ? "api_key" : "none")
+        .emit();
 }
 
 void reload_login(App &app) {

@@ -129,10 +129,16 @@ struct HttpCallbacks {
     static const http_parser_settings settings;
 };
 
-const http_parser_settings HttpCallbacks::settings = {
-    HttpCallbacks::message_begin, HttpCallbacks::url,  nullptr, HttpCallbacks::header_field,
-    HttpCallbacks::header_value,  HttpCallbacks::headers_complete, HttpCallbacks::body,
-    HttpCallbacks::message_complete, HttpCallbacks::chunk_header, nullptr};
+const http_parser_settings HttpCallbacks::settings = {HttpCallbacks::message_begin,
+                                                      HttpCallbacks::url,
+                                                      nullptr,
+                                                      HttpCallbacks::header_field,
+                                                      HttpCallbacks::header_value,
+                                                      HttpCallbacks::headers_complete,
+                                                      HttpCallbacks::body,
+                                                      HttpCallbacks::message_complete,
+                                                      HttpCallbacks::chunk_header,
+                                                      nullptr};
 
 HttpConnection::HttpConnection(HttpServer &server) : server_(server) {
     if (server.is_unix) uv_pipe_init(server.loop, &sock_.pipe, 0);
@@ -277,7 +283,8 @@ bool HttpConnection::validate_framing() {
         if (h.first == "transfer-encoding") te++, te_value = h.second;
     }
     if (cl > 1 || te > 1 || (cl && te)) {
-        reject(api_error_invalid("Conflicting or repeated Content-Length / Transfer-Encoding headers.", "", "bad_request"));
+        reject(api_error_invalid("Conflicting or repeated Content-Length / Transfer-Encoding headers.", "",
+                                 "bad_request"));
         return false;
     }
     if (te && !ieq(trim(te_value), "chunked")) {
@@ -333,7 +340,8 @@ bool HttpConnection::validate_fields() {
 bool HttpConnection::refuse_upgrade() {
     const std::string *up = req_.header("upgrade");
     if (!up && !parser_.upgrade) return true;
-    if (up && ieq(trim(*up), "websocket") && (req_.path == "/v1/realtime" || req_.path.rfind("/v1/realtime/", 0) == 0)) {
+    if (up && ieq(trim(*up), "websocket") &&
+        (req_.path == "/v1/realtime" || req_.path.rfind("/v1/realtime/", 0) == 0)) {
         ApiError e = api_error_for_status(501);
         e.message = "The Realtime API (WebSocket) is not implemented by codex-proxy.";
         reject(e);
@@ -406,7 +414,8 @@ void HttpConnection::wipe_credentials() {
 }
 
 void HttpConnection::arm_timer(uint32_t ms) {
-    uv_timer_start(&timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_timer(); }, ms, 0);
+    uv_timer_start(
+        &timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_timer(); }, ms, 0);
 }
 
 // Which limit this is depends on the phase. While a request is handled the
@@ -421,7 +430,9 @@ void HttpConnection::on_timer() {
         break;
     case Phase::Headers:
     case Phase::Body:
-        LogLine("supervisor", "warn", "slow client cut off").kv("phase", phase_ == Phase::Headers ? "headers" : "body").emit();
+        LogLine("supervisor", "warn", "slow client cut off")
+            .kv("phase", phase_ == Phase::Headers ? "headers" : "body")
+            .emit();
         reject(api_error_for_status(408));
         break;
     case Phase::Idle:
@@ -502,7 +513,8 @@ void HttpConnection::stream_write(std::string_view data) {
 
 void HttpConnection::stream_heartbeat(uint32_t ms, std::string text) {
     heartbeat_ = std::move(text);
-    uv_timer_start(&timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_timer(); }, ms, ms);
+    uv_timer_start(
+        &timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_timer(); }, ms, ms);
 }
 
 void HttpConnection::stream_end() {
@@ -521,8 +533,8 @@ void HttpConnection::write_raw(std::string data, bool last) {
     if (writes_pending_++ == 0) {
         write_mark_ = bytes_queued_;
         uint32_t ms = server_.cfg->write_timeout_ms;
-        uv_timer_start(&write_timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_write_timer(); },
-                       ms, ms);
+        uv_timer_start(
+            &write_timer_, [](uv_timer_t *t) { static_cast<HttpConnection *>(t->data)->on_write_timer(); }, ms, ms);
     }
     bytes_queued_ += w->data.size();
     int rc = uv_write(&w->req, stream(), &buf, 1, [](uv_write_t *r, int status) {
@@ -558,8 +570,7 @@ void HttpConnection::response_complete() {
         phase_ = Phase::Closing;
         auto *sr = new uv_shutdown_t;
         sr->data = this;
-        if (uv_shutdown(sr, stream(), [](uv_shutdown_t *r, int) { delete r; }) != 0)
-            delete sr;
+        if (uv_shutdown(sr, stream(), [](uv_shutdown_t *r, int) { delete r; }) != 0) delete sr;
         start_reading();
         arm_timer(1000);
         return;

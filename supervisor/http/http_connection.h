@@ -40,8 +40,7 @@ public:
     uv_loop_t *loop() { return server_.loop; }
     HttpRequest &request() { return req_; }
 
-    void respond(int status, std::string_view content_type, std::string_view body,
-                 const HeaderList &extra = {});
+    void respond(int status, std::string_view content_type, std::string_view body, const HeaderList &extra = {});
     void respond_error(const ApiError &e, const HeaderList &extra = {});
     void stream_begin(int status, std::string_view content_type);
     void stream_write(std::string_view data);
@@ -83,8 +82,7 @@ private:
     void close(const char *why = nullptr);
     void wipe_credentials();
     void log_access();
-    std::string head(int status, std::string_view content_type, long content_length,
-                     const HeaderList &extra);
+    std::string head(int status, std::string_view content_type, long content_length, const HeaderList &extra);
 
     uv_stream_t *stream() { return reinterpret_cast<uv_stream_t *>(&sock_); }
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 struct RequestStats {
-    int64_t queue_ms = -1;   // time waiting for an executor
-    int64_t codex_ms = -1;   // time the backend ran
+    int64_t queue_ms = -1;  // time waiting for an executor
+    int64_t codex_ms = -1;  // time the backend ran
     int exit_status = 0;
     const char *outcome = nullptr;
     std::string model;
@@ -19,8 +19,8 @@ struct RequestStats {
 
 struct HttpRequest {
     http_method method = HTTP_GET;
-    std::string target;  // as sent
-    std::string path;    // target without query
+    std::string target;                                        // as sent
+    std::string path;                                          // target without query
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
     std::string body;
     std::string request_id;

@@ -12,14 +12,14 @@
 #include "common/ipc_frame.h"
 
 enum class ExecutorPhase : uint8_t {
-    Starting,  // started (setup sent) or restarting its backend: only Ready
-    Idle,      // ready, no job: only Restarting
-    JobSent,   // a job sent, nothing heard of it yet
+    Starting,       // started (setup sent) or restarting its backend: only Ready
+    Idle,           // ready, no job: only Restarting
+    JobSent,        // a job sent, nothing heard of it yet
     JobRestarting,  // the executor said Restarting before it read the job: its Ready, then the job
-    Job,       // a job under way, between messages
-    Message,   // a message's deltas arriving
-    Usage,     // the usage seen: only Done
-    Gone,      // restarting or stopped: nothing
+    Job,            // a job under way, between messages
+    Message,        // a message's deltas arriving
+    Usage,          // the usage seen: only Done
+    Gone,           // restarting or stopped: nothing
 };
 const char *executor_phase_name(ExecutorPhase p);
 

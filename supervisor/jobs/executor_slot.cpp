@@ -28,7 +28,7 @@ std::vector<std::string> executor_env(const JobsContext &app) {
     names.insert(names.end(), app.cfg.pass_env.begin(), app.cfg.pass_env.end());
     std::vector<std::string> env;
     for (const auto &n : names) {
-        if (n.rfind("CODEX_PROXY_", 0) == 0) continue;  // never the proxy's own settings
+        if (n.rfind("CODEX_PROXY_", 0) == 0) continue;                // never the proxy's own settings
         if (n == "CODEX_HOME" || n == "CODEX_SQLITE_HOME") continue;  // the executor sets them from its setup
         // root's HOME is no place for the run user's files
         if (n == "HOME" && app.run_as.drop) env.push_back("HOME=" + app.run_as.home);
@@ -53,11 +53,11 @@ void schedule_respawn(ExecutorSlot &s) {
     }
     app.metrics.executor_restarts++;
     uint64_t lived = uv_now(app.loop) - s.spawned_ms;
-    s.backoff_ms = lived >= kHealthyLifeMs || !s.backoff_ms ? kFirstBackoffMs
-                                                           : std::min(s.backoff_ms * 2, kMaxBackoffMs);
+    s.backoff_ms =
+        lived >= kHealthyLifeMs || !s.backoff_ms ? kFirstBackoffMs : std::min(s.backoff_ms * 2, kMaxBackoffMs);
     s.state = ExecutorSlot::State::Restarting;
-    uv_timer_start(&s.timer, [](uv_timer_t *t) { executor_slot_spawn(*static_cast<ExecutorSlot *>(t->data)); },
-                   s.backoff_ms, 0);
+    uv_timer_start(
+        &s.timer, [](uv_timer_t *t) { executor_slot_spawn(*static_cast<ExecutorSlot *>(t->data)); }, s.backoff_ms, 0);
 }
 
 void on_handle_closed(uv_handle_t *h) {
@@ -229,7 +229,9 @@ void executor_slot_spawn(ExecutorSlot &s) {
     if (!executor_slot_send(s, ipc::MsgType::Setup, 0, setup)) executor_slot_kill(s);
     uv_read_start(
         reinterpret_cast<uv_stream_t *>(&s.channel),
-        [](uv_handle_t *, size_t n, uv_buf_t *b) { *b = uv_buf_init(static_cast<char *>(malloc(n)), static_cast<unsigned>(n)); },
+        [](uv_handle_t *, size_t n, uv_buf_t *b) {
+            *b = uv_buf_init(static_cast<char *>(malloc(n)), static_cast<unsigned>(n));
+        },
         on_read);
     // An executor that never says Ready is as good as dead.
     executor_slot_arm_backstop(s, kExecutorReadyBackstopMs);

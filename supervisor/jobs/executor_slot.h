@@ -36,7 +36,7 @@ struct ExecutorSlot {
     State state = State::Restarting;
     uv_process_t process;
     uv_pipe_t channel;
-    uv_timer_t timer;  // restart backoff, or the backstop of a running job
+    uv_timer_t timer;      // restart backoff, or the backstop of a running job
     int handles_open = 0;  // process + channel, while alive
     ipc::FrameReader reader;
     Job *job = nullptr;

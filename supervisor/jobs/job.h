@@ -11,12 +11,14 @@ struct ExecutorSlot;
 // A job has one absolute deadline, in the loop's monotonic milliseconds
 // (uv_now): the queue's timeout, the executor's timeout and a retry's time
 // are all what is left of it.
-inline uint64_t ms_left(uint64_t deadline_ms, uint64_t now_ms) { return deadline_ms > now_ms ? deadline_ms - now_ms : 0; }
+inline uint64_t ms_left(uint64_t deadline_ms, uint64_t now_ms) {
+    return deadline_ms > now_ms ? deadline_ms - now_ms : 0;
+}
 
 struct JobResult {
     enum class Kind { Finished, ExecutorLost, ShuttingDown, QueueTimeout };
     Kind kind = Kind::Finished;
-    ipc::DoneMsg done;       // valid when kind == Finished
+    ipc::DoneMsg done;  // valid when kind == Finished
     int64_t queue_ms = -1;
 };
 

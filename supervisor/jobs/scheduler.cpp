@@ -41,14 +41,15 @@ Scheduler::Scheduler(JobsContext ctx) : ctx_(std::move(ctx)) {
 Scheduler::~Scheduler() = default;
 
 void Scheduler::start() {
-    refresh_gate_ = std::make_unique<TokenRefreshGate>(ctx_.private_home.dir + "/auth.json", &ctx_.metrics.token_refreshes);
+    refresh_gate_ =
+        std::make_unique<TokenRefreshGate>(ctx_.private_home.dir + "/auth.json", &ctx_.metrics.token_refreshes);
     for (auto &s : slots_) executor_slot_spawn(*s);
 }
 
 Scheduler::Submit Scheduler::submit(JobSink *sink, ipc::JobMsg msg, uint64_t deadline_ms, Job **out) {
     if (ctx_.draining) return Submit::ShuttingDown;
-    bool have_idle = std::any_of(slots_.begin(), slots_.end(),
-                                 [](auto &s) { return s->state == ExecutorSlot::State::Idle; });
+    bool have_idle =
+        std::any_of(slots_.begin(), slots_.end(), [](auto &s) { return s->state == ExecutorSlot::State::Idle; });
     if (!have_idle && queue_.size() >= ctx_.cfg.max_queue) return Submit::QueueFull;
     Job *job = new Job;
     job->id = next_job_id_++;
@@ -60,8 +61,8 @@ Scheduler::Submit Scheduler::submit(JobSink *sink, ipc::JobMsg msg, uint64_t dea
     *out = job;
     pump();
     if (!queue_.empty() && !uv_is_active(reinterpret_cast<uv_handle_t *>(&sweep_timer_)))
-        uv_timer_start(&sweep_timer_, [](uv_timer_t *t) { static_cast<Scheduler *>(t->data)->sweep_queue(); },
-                       kSweepMs, kSweepMs);
+        uv_timer_start(
+            &sweep_timer_, [](uv_timer_t *t) { static_cast<Scheduler *>(t->data)->sweep_queue(); }, kSweepMs, kSweepMs);
     return Submit::Accepted;
 }
 
@@ -179,7 +180,11 @@ const char *Scheduler::slot_frame(ExecutorSlot &s, const ipc::FrameHeader &h, co
         if (!ipc::decode(payload, m)) return "bad ready payload";
         uv_timer_stop(&s.timer);
         s.state = ExecutorSlot::State::Idle;
-        LogLine("supervisor", "info", "executor ready").kv("executor", s.index).kv("pid", m.pid).kv("backend", m.backend).emit();
+        LogLine("supervisor", "info", "executor ready")
+            .kv("executor", s.index)
+            .kv("pid", m.pid)
+            .kv("backend", m.backend)
+            .emit();
         if (ctx_.executors_stopping) executor_slot_stop(s);
         pump();
         ctx_.jobs_changed();

@@ -30,7 +30,7 @@ public:
     void fail_all();
     // Closes every executor's channel; they exit. Idempotent.
     void stop_executors();
-    bool idle() const;            // no job queued or running
+    bool idle() const;  // no job queued or running
     bool all_stopped() const;
     void kill_all();
     // A reload: every executor is replaced, an idle one now, a busy one

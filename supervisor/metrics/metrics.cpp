@@ -15,11 +15,11 @@ namespace {
 // OpenTelemetry's advice for gen_ai.server.request.duration (0.01 … 81.92 s),
 // widened both ways: /healthz answers in well under 10 ms, and a job may
 // run up to CODEX_PROXY_TIMEOUT_MS (180 s by default).
-const double kSecondsBounds[] = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
+const double kSecondsBounds[] = {0.001, 0.0025, 0.005, 0.01,  0.02,  0.04,  0.08,  0.16,   0.32, 0.64,
                                  1.28,  2.56,   5.12,  10.24, 20.48, 40.96, 81.92, 163.84, 300};
 // OpenTelemetry's advice for gen_ai.client.token.usage.
-const double kTokenBounds[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
-                               16777216, 67108864};
+const double kTokenBounds[] = {1,     4,     16,     64,      256,     1024,     4096,
+                               16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
 
 void append_number(std::string &out, double v) {
     char buf[32];
@@ -87,12 +87,16 @@ void render_usage_windows(std::string &out, const UsageWindows &u) {
            "How much of the account's usage window is used, as the provider last reported it.");
     for (const auto &x : e) sample(out, "codex_proxy_usage_window_used_percent", labels(x), x.w.used_percent);
     family(out, "codex_proxy_usage_window_length_seconds", "gauge", "The usage window's length (0: unknown).");
-    for (const auto &x : e) sample(out, "codex_proxy_usage_window_length_seconds", labels(x), 60.0 * x.w.window_minutes);
+    for (const auto &x : e)
+        sample(out, "codex_proxy_usage_window_length_seconds", labels(x), 60.0 * x.w.window_minutes);
     family(out, "codex_proxy_usage_window_resets_at_seconds", "gauge",
            "When the usage window resets, in Unix time (0: unknown).");
-    for (const auto &x : e) sample(out, "codex_proxy_usage_window_resets_at_seconds", labels(x), static_cast<double>(x.w.resets_at));
-    family(out, "codex_proxy_usage_window_reported_at_seconds", "gauge", "When an executor last reported the window, in Unix time.");
-    for (const auto &x : e) sample(out, "codex_proxy_usage_window_reported_at_seconds", labels(x), static_cast<double>(x.reported_at));
+    for (const auto &x : e)
+        sample(out, "codex_proxy_usage_window_resets_at_seconds", labels(x), static_cast<double>(x.w.resets_at));
+    family(out, "codex_proxy_usage_window_reported_at_seconds", "gauge",
+           "When an executor last reported the window, in Unix time.");
+    for (const auto &x : e)
+        sample(out, "codex_proxy_usage_window_reported_at_seconds", labels(x), static_cast<double>(x.reported_at));
 }
 
 }  // namespace
@@ -145,7 +149,8 @@ std::string metrics_label_value(std::string_view v) {
 
 Metrics::Metrics()
     : seconds_bounds_(std::begin(kSecondsBounds), std::end(kSecondsBounds)),
-      token_bounds_(std::begin(kTokenBounds), std::end(kTokenBounds)), queue_wait_(&seconds_bounds_),
+      token_bounds_(std::begin(kTokenBounds), std::end(kTokenBounds)),
+      queue_wait_(&seconds_bounds_),
       codex_run_(&seconds_bounds_) {}
 
 std::string Metrics::model_labels(const ModelNames &names, const std::string &model) {
@@ -192,7 +197,8 @@ std::string Metrics::render(const MetricsGauges &c) const {
         for (const auto &[labels, h] : m) h.render(out, name, labels);
     };
     family(out, "codex_proxy_http_requests_total", "counter", "HTTP requests answered, by route and status.");
-    for (const auto &[labels, n] : requests_) sample(out, "codex_proxy_http_requests_total", labels, static_cast<double>(n));
+    for (const auto &[labels, n] : requests_)
+        sample(out, "codex_proxy_http_requests_total", labels, static_cast<double>(n));
     histograms("http_server_request_duration_seconds", "Time from a request's first byte to its answer's last.",
                http_duration_);
     histograms("gen_ai_server_request_duration_seconds",
@@ -217,7 +223,8 @@ std::string Metrics::render(const MetricsGauges &c) const {
     sample(out, "codex_proxy_executors", "state=\"restarting\"", c.restarting);
     family(out, "codex_proxy_executor_restarts_total", "counter", "Executors restarted after they died.");
     sample(out, "codex_proxy_executor_restarts_total", "", static_cast<double>(executor_restarts));
-    family(out, "codex_proxy_token_refreshes_total", "counter", "Renewals of the shared Codex login seen in auth.json.");
+    family(out, "codex_proxy_token_refreshes_total", "counter",
+           "Renewals of the shared Codex login seen in auth.json.");
     sample(out, "codex_proxy_token_refreshes_total", "", static_cast<double>(token_refreshes));
     family(out, "codex_proxy_token_refresh_gate_waits_total", "counter",
            "Times a free executor was held back because the login was due for a refresh.");

@@ -59,9 +59,9 @@ public:
     void token_usage(const ModelNames &names, const std::string &model, uint64_t input, uint64_t output);
 
     uint64_t executor_restarts = 0;
-    uint64_t token_refreshes = 0;         // codex renewed the shared login (seen in auth.json)
-    uint64_t refresh_gate_waits = 0;      // a free executor held back while a refresh is due
-    UsageWindows usage_windows;           // the account's, as executors last reported them
+    uint64_t token_refreshes = 0;     // codex renewed the shared login (seen in auth.json)
+    uint64_t refresh_gate_waits = 0;  // a free executor held back while a refresh is due
+    UsageWindows usage_windows;       // the account's, as executors last reported them
 
     std::string render(const MetricsGauges &g) const;
 
@@ -69,12 +69,12 @@ private:
     static std::string model_labels(const ModelNames &names, const std::string &model);
 
     std::vector<double> seconds_bounds_, token_bounds_;
-    std::map<std::string, uint64_t> requests_;            // labels -> count
-    std::map<std::string, Histogram> http_duration_;      // by route
-    std::map<std::string, Histogram> genai_duration_;     // by model (and error)
-    std::map<std::string, Histogram> ttft_;               // by model
-    std::map<std::string, Histogram> tokens_;             // by model and token type
-    std::map<std::string, uint64_t> outcomes_;            // codex outcome -> count
+    std::map<std::string, uint64_t> requests_;         // labels -> count
+    std::map<std::string, Histogram> http_duration_;   // by route
+    std::map<std::string, Histogram> genai_duration_;  // by model (and error)
+    std::map<std::string, Histogram> ttft_;            // by model
+    std::map<std::string, Histogram> tokens_;          // by model and token type
+    std::map<std::string, uint64_t> outcomes_;         // codex outcome -> count
     Histogram queue_wait_, codex_run_;
 };
 

@@ -10,7 +10,7 @@
 #include "common/ipc_messages.h"
 
 struct UsageWindowEntry {
-    ipc::UsageWindow w;       // names sanitised to printable ASCII
+    ipc::UsageWindow w;        // names sanitised to printable ASCII
     uint64_t reported_at = 0;  // unix seconds
 };
 

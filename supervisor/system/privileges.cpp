@@ -36,8 +36,8 @@ bool privileges_plan(const std::string &user, RunAs &r, std::string &error) {
     errno = 0;
     const struct passwd *pw = getpwnam(user.c_str());
     if (!pw) {
-        error = "started as root, and the run user '" + user +
-                "' does not exist: create it (useradd --system " + user + ") or set CODEX_PROXY_USER";
+        error = "started as root, and the run user '" + user + "' does not exist: create it (useradd --system " + user +
+                ") or set CODEX_PROXY_USER";
         return false;
     }
     if (pw->pw_uid == 0 || pw->pw_gid == 0) {

@@ -15,7 +15,7 @@ struct RunAs {
     bool drop = false;  // started as root: become uid/gid
     uid_t uid = 0;
     gid_t gid = 0;
-    std::string home;   // the run user's home, for codex's HOME
+    std::string home;  // the run user's home, for codex's HOME
 };
 
 // Decides from the effective uid and CODEX_PROXY_USER.

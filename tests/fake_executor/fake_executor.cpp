@@ -76,8 +76,8 @@ bool answer(uint64_t job_id) {
     ipc::UsageMsg u;
     u.input_tokens = 3;
     u.output_tokens = 2;
-    return send(ipc::MsgType::MessageEnd, job_id, ipc::encode(m)) && send(ipc::MsgType::Usage, job_id, ipc::encode(u)) &&
-           send_done(job_id, ipc::Outcome::Ok);
+    return send(ipc::MsgType::MessageEnd, job_id, ipc::encode(m)) &&
+           send(ipc::MsgType::Usage, job_id, ipc::encode(u)) && send_done(job_id, ipc::Outcome::Ok);
 }
 
 // Returns false when the channel is gone.

@@ -169,7 +169,8 @@ inline std::vector<std::string> script_of(const std::string &prompt, int job_ind
         if (word == "||") alternatives.emplace_back();
         else alternatives.back().push_back(word);
     }
-    size_t n = static_cast<size_t>(job_index) < alternatives.size() ? static_cast<size_t>(job_index) : alternatives.size() - 1;
+    size_t n =
+        static_cast<size_t>(job_index) < alternatives.size() ? static_cast<size_t>(job_index) : alternatives.size() - 1;
     return alternatives[n];
 }
 
@@ -187,7 +188,8 @@ inline bool Child::run_step(const std::string &step, uint64_t id, const ipc::Job
     }
     if (name == "done") return send_done(id, outcome_named(arg));
     if (name == "done-other-job") return send_done(id + 1000, ipc::Outcome::Ok);
-    if (name == "ready") return send(ipc::MsgType::Ready, 0, ipc::encode(ipc::ReadyMsg{static_cast<uint32_t>(getpid()), "fake"}));
+    if (name == "ready")
+        return send(ipc::MsgType::Ready, 0, ipc::encode(ipc::ReadyMsg{static_cast<uint32_t>(getpid()), "fake"}));
     if (name == "restarting") return send(ipc::MsgType::Restarting, 0, std::string());
     if (name == "bad-payload") return send(ipc::MsgType::MessageEnd, id, "xx");
     if (name == "garbage") return write_all(std::string(16, '\x7f'));
@@ -201,17 +203,18 @@ inline bool Child::run_step(const std::string &step, uint64_t id, const ipc::Job
         return true;
     }
     if (name == "prompt-extends-json") {
-        bool extends = job.prompt.size() > kept_prompt.size() && job.prompt.compare(0, kept_prompt.size(), kept_prompt) == 0 &&
+        bool extends = job.prompt.size() > kept_prompt.size() &&
+                       job.prompt.compare(0, kept_prompt.size(), kept_prompt) == 0 &&
                        job.prompt.find(arg, kept_prompt.size()) != std::string::npos;
         return send_text(ipc::MsgType::MessageEnd, id, extends ? "{\"a\":1}" : "no");
     }
     if (name == "echo-setup")
         return send_text(ipc::MsgType::MessageEnd, id, "workdir=" + setup.workdir + " sqlite=" + setup.sqlite_home);
-    if (name == "echo-prompt") return send_text(ipc::MsgType::MessageEnd, id, job.prompt.substr(0, job.prompt.find('\n')));
+    if (name == "echo-prompt")
+        return send_text(ipc::MsgType::MessageEnd, id, job.prompt.substr(0, job.prompt.find('\n')));
     if (name == "sleep") {
         struct timespec ts = {atoi(arg.c_str()) / 1000, (atoi(arg.c_str()) % 1000) * 1000000L};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-        }
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
         return true;
     }
     if (name == "hang") {  // ends an open message first, as the real job loop does
@@ -222,8 +225,7 @@ inline bool Child::run_step(const std::string &step, uint64_t id, const ipc::Job
     if (name == "deaf") {
         ipc::FrameHeader h;
         std::string payload;
-        while (next_frame(h, payload)) {
-        }
+        while (next_frame(h, payload)) {}
         return false;
     }
     if (name == "hangup") {
@@ -267,8 +269,7 @@ inline void run_if_asked() {
     if (!strcmp(mode, "mute")) {
         ipc::FrameHeader h;
         std::string payload;
-        while (c.next_frame(h, payload)) {
-        }
+        while (c.next_frame(h, payload)) {}
         _exit(0);
     }
     if (!strcmp(mode, "garbage")) {

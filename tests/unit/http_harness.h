@@ -54,14 +54,20 @@ struct TestServer {
     // first, so that nothing leaks (the sanitizer build checks).
     ~TestServer() {
         uv_close(reinterpret_cast<uv_handle_t *>(&listener), nullptr);
-        uv_walk(&loop, [](uv_handle_t *h, void *) { if (!uv_is_closing(h)) uv_close(h, nullptr); }, nullptr);
+        uv_walk(
+            &loop,
+            [](uv_handle_t *h, void *) {
+                if (!uv_is_closing(h)) uv_close(h, nullptr);
+            },
+            nullptr);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
     }
 
     // Runs the loop until done() holds: true, or false after about ten
     // seconds of turns (a bound for a stuck test, not a timing assertion).
-    template <class Done> bool run_until(Done done) {
+    template <class Done>
+    bool run_until(Done done) {
         for (int turn = 0; turn < 10000; turn++) {
             uv_run(&loop, UV_RUN_NOWAIT);
             if (done()) return true;

@@ -87,7 +87,8 @@ struct SchedulerHarness {
     // Runs the loop until done() holds, and not one iteration more; false
     // after timeout_ms (a test that hangs fails instead).
     bool run_until(const std::function<bool()> &done, uint64_t timeout_ms = 30000) {
-        uv_timer_start(&tick, [](uv_timer_t *) {}, 10, 10);
+        uv_timer_start(
+            &tick, [](uv_timer_t *) {}, 10, 10);
         uint64_t deadline = uv_now(&loop) + timeout_ms;
         bool ok;
         while (!(ok = done()) && uv_now(&loop) < deadline) {
@@ -131,7 +132,12 @@ struct SchedulerHarness {
         bool stopped = sched->all_stopped();
         // As main() ends: whatever is still open (the scheduler's timers,
         // signal watchers a shutdown test installed) is closed.
-        uv_walk(&loop, [](uv_handle_t *hd, void *) { if (!uv_is_closing(hd)) uv_close(hd, nullptr); }, nullptr);
+        uv_walk(
+            &loop,
+            [](uv_handle_t *hd, void *) {
+                if (!uv_is_closing(hd)) uv_close(hd, nullptr);
+            },
+            nullptr);
         uv_run(&loop, UV_RUN_DEFAULT);
         int rc = uv_loop_close(&loop);
         unsetenv(fake_executor::kModeVariable);

@@ -40,8 +40,10 @@ static void a_tool_call_parses_with_checked_arguments(void **) {
     Answer a;
     std::string problem;
     assert_true(answer_parse(s, AnswerShape::Envelope,
-                             R"({"content":null,"tool_calls":[{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"},)"
-                             R"({"name":"now","arguments":"{\"x\":1}"}]})", a, problem));
+                             R"({"content":null,"tool_calls":[{"name":"get_weather",)"
+                             R"("arguments":"{\"city\":\"Paris\"}"},)"
+                             R"({"name":"now","arguments":"{\"x\":1}"}]})",
+                             a, problem));
     assert_int_equal(a.choices.size(), 1);
     assert_false(a.choices[0].has_content);
     assert_int_equal(a.choices[0].calls.size(), 2);
@@ -54,10 +56,14 @@ static void arguments_that_break_the_tool_schema_are_a_problem(void **) {
     Answer a;
     std::string problem;
     assert_false(answer_parse(weather_tools(), AnswerShape::Envelope,
-                              R"({"content":null,"tool_calls":[{"name":"get_weather","arguments":"{}"}]})", a, problem));
+                              R"({"content":null,"tool_calls":[{"name":"get_weather",)"
+                              R"("arguments":"{}"}]})",
+                              a, problem));
     assert_non_null(strstr(problem.c_str(), "missing required property 'city'"));
     assert_false(answer_parse(weather_tools(), AnswerShape::Envelope,
-                              R"({"content":null,"tool_calls":[{"name":"get_weather","arguments":"{city"}]})", a, problem));
+                              R"({"content":null,"tool_calls":[{"name":"get_weather",)"
+                              R"("arguments":"{city"}]})",
+                              a, problem));
     assert_false(answer_parse(weather_tools(), AnswerShape::Envelope,
                               R"({"content":null,"tool_calls":[{"name":"rm_rf","arguments":"{}"}]})", a, problem));
     assert_false(answer_parse(weather_tools(), AnswerShape::Envelope, "not json", a, problem));
@@ -77,7 +83,8 @@ static void one_call_when_parallel_calls_are_off(void **) {
     Answer a;
     std::string problem;
     assert_true(answer_parse(s, AnswerShape::Envelope,
-                             R"({"content":"","tool_calls":[{"name":"now","arguments":"{}"},{"name":"now","arguments":"{}"}]})",
+                             R"({"content":"","tool_calls":[{"name":"now","arguments":"{}"},{"name":"now",)"
+                             R"("arguments":"{}"}]})",
                              a, problem));
     assert_int_equal(a.choices[0].calls.size(), 1);
 }
@@ -90,7 +97,10 @@ static void n_choices_come_from_one_reply(void **) {
     assert_non_null(strstr(p.output_schema.c_str(), R"("minItems":3)"));
     Answer a;
     std::string problem;
-    assert_true(answer_parse(s, p.shape, R"({"choices":[{"content":"a"},{"content":"b"},{"content":"c"}]})", a, problem));
+    assert_true(answer_parse(s, p.shape,
+                             R"({"choices":[{"content":"a"},{"content":"b"},)"
+                             R"({"content":"c"}]})",
+                             a, problem));
     assert_int_equal(a.choices.size(), 3);
     assert_str_equal(a.choices[2].content, "c");
     assert_false(answer_parse(s, p.shape, R"({"choices":[{"content":"a"}]})", a, problem));
@@ -169,15 +179,16 @@ static const char *schema_param(ApiFlavor api) {
 // Issue 8, item 1: these aborted the supervisor.
 static void schema_keywords_of_the_wrong_type_are_a_400_on_both_apis(void **) {
     for (ApiFlavor api : {ApiFlavor::Chat, ApiFlavor::Responses}) {
-        for (const char *params : {R"({"type":"object","properties":[1]})", R"({"$defs":[1]})",
-                                   R"({"definitions":[1]})", R"({"definitions":{"a":{}},"$defs":[1]})",
-                                   R"({"properties":{"a":{"items":{"properties":[1]}}}})"}) {
+        for (const char *params :
+             {R"({"type":"object","properties":[1]})", R"({"$defs":[1]})", R"({"definitions":[1]})",
+              R"({"definitions":{"a":{}},"$defs":[1]})", R"({"properties":{"a":{"items":{"properties":[1]}}}})"}) {
             AnswerSpec spec;
             ApiError err;
             assert_false(parse(cat({"{\"tools\":[", tool(api, "t", params), "]}"}), api, spec, err));
             assert_int_equal(err.status, 400);
             assert_string_equal(err.code, "invalid_schema");
-            assert_str_equal(err.param, api == ApiFlavor::Chat ? "tools[0].function.parameters" : "tools[0].parameters");
+            assert_str_equal(err.param,
+                             api == ApiFlavor::Chat ? "tools[0].function.parameters" : "tools[0].parameters");
             AnswerSpec spec2;
             assert_false(parse(cat({"{", format(api, params, nullptr), "}"}), api, spec2, err));
             assert_string_equal(err.code, "invalid_schema");
@@ -188,7 +199,8 @@ static void schema_keywords_of_the_wrong_type_are_a_400_on_both_apis(void **) {
 }
 
 static void strict_true_with_a_schema_strict_mode_refuses_is_invalid_json_schema(void **) {
-    const char *all_of = R"({"type":"object","properties":{"a":{"allOf":[{"type":"string"}]}},"required":["a"],"additionalProperties":false})";
+    const char *all_of = R"({"type":"object","properties":{"a":{"allOf":[{"type":"string"}]}},"required":["a"],)"
+                         R"("additionalProperties":false})";
     for (ApiFlavor api : {ApiFlavor::Chat, ApiFlavor::Responses}) {
         AnswerSpec spec;
         ApiError err;
@@ -196,7 +208,8 @@ static void strict_true_with_a_schema_strict_mode_refuses_is_invalid_json_schema
         assert_int_equal(err.status, 400);
         assert_string_equal(err.code, "invalid_json_schema");
         assert_str_equal(err.param, schema_param(api));
-        assert_str_equal(err.message, "Invalid schema for response_format 's': #/properties/a/allOf: 'allOf' is not permitted.");
+        assert_str_equal(err.message,
+                         "Invalid schema for response_format 's': #/properties/a/allOf: 'allOf' is not permitted.");
         AnswerSpec loose;
         assert_true(parse(cat({"{", format(api, all_of, "false"), "}"}), api, loose, err));
         assert_true(answer_plan(loose).shape == AnswerShape::JsonText);  // checked by the proxy, not strict
@@ -211,7 +224,8 @@ static void strict_true_with_a_schema_strict_mode_refuses_is_invalid_json_schema
 
 // Issue 8, item 4a: the external $ref is found under "items" at once.
 static void an_external_ref_under_items_is_a_400(void **) {
-    const char *s = R"({"type":"object","properties":{"l":{"type":"array","items":{"$ref":"https://x.example/s.json"}}}})";
+    const char *s = R"({"type":"object","properties":{"l":{"type":"array",)"
+                    R"("items":{"$ref":"https://x.example/s.json"}}}})";
     AnswerSpec spec;
     ApiError err;
     assert_false(parse(cat({"{", format(ApiFlavor::Chat, s, nullptr), "}"}), ApiFlavor::Chat, spec, err));
@@ -255,9 +269,11 @@ static void duplicate_tool_names_are_found_in_linear_steps(void **) {
 static void tool_names_may_hold_dots_and_colons_and_the_error_says_so(void **) {
     AnswerSpec ok;
     ApiError err;
-    assert_true(parse(cat({"{\"tools\":[", tool(ApiFlavor::Chat, "ns.get:weather_1-x", "{}"), "]}"}), ApiFlavor::Chat, ok, err));
+    assert_true(parse(cat({"{\"tools\":[", tool(ApiFlavor::Chat, "ns.get:weather_1-x", "{}"), "]}"}), ApiFlavor::Chat,
+                      ok, err));
     AnswerSpec bad;
-    assert_false(parse(cat({"{\"tools\":[", tool(ApiFlavor::Responses, "no spaces", "{}"), "]}"}), ApiFlavor::Responses, bad, err));
+    assert_false(parse(cat({"{\"tools\":[", tool(ApiFlavor::Responses, "no spaces", "{}"), "]}"}), ApiFlavor::Responses,
+                       bad, err));
     assert_str_equal(err.message, "'tools[0].name' must be 1 to 64 letters, digits, '_', '-', '.' or ':'.");
     assert_str_equal(err.param, "tools[0].name");
 }
@@ -276,8 +292,14 @@ static void the_envelope_stays_strict_with_many_tools(void **) {
     assert_non_null(strstr(answer_plan(few).output_schema.c_str(), "enum"));
     Answer a;
     std::string problem;
-    assert_false(answer_parse(s, AnswerShape::Envelope, R"({"content":null,"tool_calls":[{"name":"rm","arguments":"{}"}]})", a, problem));
-    assert_true(answer_parse(s, AnswerShape::Envelope, R"({"content":null,"tool_calls":[{"name":"tool_number_7","arguments":"{}"}]})", a, problem));
+    assert_false(answer_parse(s, AnswerShape::Envelope,
+                              R"({"content":null,"tool_calls":[{"name":"rm",)"
+                              R"("arguments":"{}"}]})",
+                              a, problem));
+    assert_true(answer_parse(s, AnswerShape::Envelope,
+                             R"({"content":null,"tool_calls":[{"name":"tool_number_7",)"
+                             R"("arguments":"{}"}]})",
+                             a, problem));
 }
 
 // Found by fuzz.answer_message: "n" beyond int's range was cast before

@@ -20,8 +20,8 @@ static void scheme_is_case_insensitive_and_spaces_trimmed(void **) {
 static void wrong_prefix_longer_and_empty_keys_fail(void **) {
     ApiKeys k;
     k.add("sk-secret-123");
-    for (const char *v : {"Bearer sk-secret-12", "Bearer sk-secret-1234", "Bearer ", "Bearer", "",
-                          "sk-secret-123", "Basic sk-secret-123", "Bearer SK-SECRET-123"})
+    for (const char *v : {"Bearer sk-secret-12", "Bearer sk-secret-1234", "Bearer ", "Bearer", "", "sk-secret-123",
+                          "Basic sk-secret-123", "Bearer SK-SECRET-123"})
         assert_false(k.check_authorization(v));
 }
 

@@ -37,7 +37,8 @@ AppServerError error_of(const char *info) {
 
 static void thread_start_is_ephemeral_read_only_and_never_asks(void **) {
     std::string s = print(app_server_thread_start_params("/w/job-1", "gpt-5.4"));
-    assert_str_equal(s, R"({"ephemeral":true,"cwd":"/w/job-1","sandbox":"read-only","approvalPolicy":"never","model":"gpt-5.4"})");
+    assert_str_equal(s, R"({"ephemeral":true,"cwd":"/w/job-1","sandbox":"read-only","approvalPolicy":"never",)"
+                        R"("model":"gpt-5.4"})");
 }
 
 static void thread_start_without_model_leaves_codex_default(void **) {
@@ -56,7 +57,8 @@ static void turn_start_sends_images_before_text(void **) {
     std::string err;
     std::string s = print(app_server_turn_start_params(in, err));
     assert_str_equal(s, R"({"threadId":"t1","input":[{"type":"localImage","path":"/w/j/a.png"},)"
-                        R"({"type":"localImage","path":"/w/j/b.jpeg"},{"type":"text","text":"hi \"there\"","text_elements":[]}],)"
+                        R"({"type":"localImage","path":"/w/j/b.jpeg"},{"type":"text","text":"hi \"there\"",)"
+                        R"("text_elements":[]}],)"
                         R"("cwd":"/w/j","model":"m","effort":"low"})");
 }
 
@@ -81,7 +83,8 @@ static void turn_start_refuses_a_schema_that_is_not_an_object(void **) {
 }
 
 static void agent_delta_is_text(void **) {
-    AppEvent e = app_server_event_parse(note("item/agentMessage/delta", R"({"threadId":"t","turnId":"u","itemId":"i","delta":"Hel"})"));
+    AppEvent e = app_server_event_parse(note("item/agentMessage/delta", R"({"threadId":"t","turnId":"u","itemId":"i",)"
+                                                                        R"("delta":"Hel"})"));
     assert_int_equal(e.kind, AppEventKind::AgentDelta);
     assert_str_equal(e.text, "Hel");
     assert_str_equal(e.thread_id, "t");
@@ -89,8 +92,9 @@ static void agent_delta_is_text(void **) {
 }
 
 static void completed_agent_message_carries_its_text(void **) {
-    AppEvent e = app_server_event_parse(
-        note("item/completed", R"({"threadId":"t","turnId":"u","item":{"type":"agentMessage","id":"i","text":"Hello"}})"));
+    AppEvent e = app_server_event_parse(note("item/completed",
+                                             R"({"threadId":"t","turnId":"u","item":{"type":"agentMessage","id":"i",)"
+                                             R"("text":"Hello"}})"));
     assert_int_equal(e.kind, AppEventKind::AgentMessageDone);
     assert_str_equal(e.text, "Hello");
 }
@@ -103,9 +107,11 @@ static void other_completed_items_are_not_text(void **) {
 }
 
 static void token_usage_is_the_thread_total(void **) {
-    AppEvent e = app_server_event_parse(note("thread/tokenUsage/updated",
-        R"({"threadId":"t","turnId":"u","tokenUsage":{"total":{"totalTokens":16,"inputTokens":11,"cachedInputTokens":2,)"
-        R"("outputTokens":5,"reasoningOutputTokens":1},"last":{"inputTokens":1}}})"));
+    AppEvent e = app_server_event_parse(
+        note("thread/tokenUsage/updated",
+             R"({"threadId":"t","turnId":"u","tokenUsage":{"total":{"totalTokens":16,"inputTokens":11,)"
+             R"("cachedInputTokens":2,)"
+             R"("outputTokens":5,"reasoningOutputTokens":1},"last":{"inputTokens":1}}})"));
     assert_int_equal(e.kind, AppEventKind::TokenUsage);
     assert_int_equal(e.usage.input_tokens, 11);
     assert_int_equal(e.usage.cached_input_tokens, 2);
@@ -114,15 +120,16 @@ static void token_usage_is_the_thread_total(void **) {
 }
 
 static void negative_or_huge_counts_are_none(void **) {
-    AppEvent e = app_server_event_parse(note("thread/tokenUsage/updated",
-        R"({"tokenUsage":{"total":{"inputTokens":-3,"outputTokens":1e300}}})"));
+    AppEvent e = app_server_event_parse(
+        note("thread/tokenUsage/updated", R"({"tokenUsage":{"total":{"inputTokens":-3,"outputTokens":1e300}}})"));
     assert_int_equal(e.usage.input_tokens, 0);
     assert_int_equal(e.usage.output_tokens, 0);
 }
 
 static void turn_completed_carries_status_and_error(void **) {
-    AppEvent e = app_server_event_parse(note("turn/completed",
-        R"({"threadId":"t","turn":{"id":"u","status":"failed","error":{"message":"quota","codexErrorInfo":"usageLimitExceeded"}}})"));
+    AppEvent e = app_server_event_parse(
+        note("turn/completed", R"({"threadId":"t","turn":{"id":"u","status":"failed","error":{"message":"quota",)"
+                               R"("codexErrorInfo":"usageLimitExceeded"}}})"));
     assert_int_equal(e.kind, AppEventKind::TurnCompleted);
     assert_str_equal(e.turn_id, "u");
     assert_str_equal(e.status, "failed");
@@ -131,19 +138,22 @@ static void turn_completed_carries_status_and_error(void **) {
 }
 
 static void turn_completed_without_error_has_none(void **) {
-    AppEvent e = app_server_event_parse(note("turn/completed", R"({"turn":{"id":"u","status":"completed","error":null}})"));
+    AppEvent e = app_server_event_parse(note("turn/completed", R"({"turn":{"id":"u","status":"completed",)"
+                                                               R"("error":null}})"));
     assert_int_equal(e.error.kind, AppServerErrorKind::None);
 }
 
 static void turn_started_names_the_turn(void **) {
-    AppEvent e = app_server_event_parse(note("turn/started", R"({"threadId":"t","turn":{"id":"u7","status":"inProgress"}})"));
+    AppEvent e = app_server_event_parse(note("turn/started", R"({"threadId":"t","turn":{"id":"u7",)"
+                                                             R"("status":"inProgress"}})"));
     assert_int_equal(e.kind, AppEventKind::TurnStarted);
     assert_str_equal(e.turn_id, "u7");
 }
 
 static void error_notification_says_whether_codex_retries(void **) {
-    AppEvent e = app_server_event_parse(note("error",
-        R"({"threadId":"t","turnId":"u","willRetry":true,"error":{"message":"reconnecting","codexErrorInfo":{"responseStreamDisconnected":{"httpStatusCode":502}}}})"));
+    AppEvent e = app_server_event_parse(
+        note("error", R"({"threadId":"t","turnId":"u","willRetry":true,"error":{"message":"reconnecting",)"
+                      R"("codexErrorInfo":{"responseStreamDisconnected":{"httpStatusCode":502}}}})"));
     assert_int_equal(e.kind, AppEventKind::Error);
     assert_true(e.will_retry);
     assert_int_equal(e.error.kind, AppServerErrorKind::ProviderHttp);
@@ -170,15 +180,19 @@ static void http_failure_carries_its_status(void **) {
 }
 
 static void full_rate_limit_window_gives_its_reset(void **) {
-    AppEvent e = app_server_event_parse(note("account/rateLimits/updated",
-        R"({"rateLimits":{"primary":{"usedPercent":100,"resetsAt":1800000000},"secondary":{"usedPercent":40,"resetsAt":1900000000}}})"));
+    AppEvent e = app_server_event_parse(
+        note("account/rateLimits/updated",
+             R"({"rateLimits":{"primary":{"usedPercent":100,"resetsAt":1800000000},"secondary":{"usedPercent":40,)"
+             R"("resetsAt":1900000000}}})"));
     assert_int_equal(e.kind, AppEventKind::RateLimits);
     assert_int_equal(e.rate_limit_resets_at, 1800000000);
 }
 
 static void rate_limits_become_usage_windows(void **) {
-    AppEvent e = app_server_event_parse(note("account/rateLimits/updated",
-        R"({"rateLimits":{"limitId":"codex","limitName":null,"primary":{"usedPercent":42,"windowDurationMins":300,"resetsAt":1800000000},"secondary":null}})"));
+    AppEvent e = app_server_event_parse(note(
+        "account/rateLimits/updated",
+        R"({"rateLimits":{"limitId":"codex","limitName":null,"primary":{"usedPercent":42,"windowDurationMins":300,)"
+        R"("resetsAt":1800000000},"secondary":null}})"));
     assert_int_equal(e.windows.windows.size(), 1);
     const ipc::UsageWindow &w = e.windows.windows[0];
     assert_str_equal(w.limit_id, "codex");
@@ -189,7 +203,11 @@ static void rate_limits_become_usage_windows(void **) {
 }
 
 static void rate_limits_read_result_becomes_usage_windows(void **) {
-    JsonDoc d(R"({"rateLimits":{"limitId":"codex","limitName":null,"primary":{"usedPercent":100,"windowDurationMins":300,"resetsAt":1800000000},"secondary":{"usedPercent":7.5,"windowDurationMins":10080,"resetsAt":1900000000},"credits":null,"planType":"plus"},"rateLimitsByLimitId":{"codex":{"limitId":"codex"}}})");
+    JsonDoc d(
+        R"({"rateLimits":{"limitId":"codex","limitName":null,"primary":{"usedPercent":100,)"
+        R"("windowDurationMins":300,"resetsAt":1800000000},"secondary":{"usedPercent":7.5,"windowDurationMins":10080,)"
+        R"("resetsAt":1900000000},"credits":null,"planType":"plus"},)"
+        R"("rateLimitsByLimitId":{"codex":{"limitId":"codex"}}})");
     AppEvent e = app_server_rate_limits_parse(d.root);
     assert_int_equal(e.kind, AppEventKind::RateLimits);
     assert_int_equal(e.rate_limit_resets_at, 1800000000);
@@ -235,7 +253,10 @@ static void provider_http_failure_carries_the_status(void **) {
     ipc::DoneMsg d = done_for(R"({"responseStreamConnectionFailed":{"httpStatusCode":503}})");
     assert_int_equal(d.outcome, ipc::Outcome::ProviderFailed);
     assert_int_equal(d.provider_status, 503);
-    assert_int_equal(done_for(R"({"httpConnectionFailed":{"httpStatusCode":401}})").outcome, ipc::Outcome::Unauthorized);
+    assert_int_equal(done_for(R"({"httpConnectionFailed":{"httpStatusCode":)"
+                              R"(401}})")
+                         .outcome,
+                     ipc::Outcome::Unauthorized);
     assert_int_equal(done_for(R"({"httpConnectionFailed":{"httpStatusCode":429}})").outcome, ipc::Outcome::RateLimited);
 }
 

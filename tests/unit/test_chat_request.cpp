@@ -33,8 +33,8 @@ static void known_model_is_resolved_while_parsing(void **) {
     ChatRequest r;
     ApiError e;
     ModelNames names = rejecting("gpt-5.1-codex");
-    assert_true(chat_request_parse(R"({"model":"gpt-5.1-codex","messages":[{"role":"user","content":"hi"}]})", r, e,
-                                   names));
+    assert_true(
+        chat_request_parse(R"({"model":"gpt-5.1-codex","messages":[{"role":"user","content":"hi"}]})", r, e, names));
     assert_str_equal(r.codex_model, "gpt-5.1-codex");
 }
 
@@ -54,7 +54,9 @@ static void stream_and_include_usage_are_read(void **) {
     ChatRequest r;
     ApiError e;
     assert_true(chat_request_parse(
-        R"({"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})", r, e));
+        R"({"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user",)"
+        R"("content":"x"}]})",
+        r, e));
     assert_true(r.stream);
     assert_true(r.include_usage);
 }
@@ -63,7 +65,9 @@ static void text_parts_are_joined(void **) {
     ChatRequest r;
     ApiError e;
     assert_true(chat_request_parse(
-        R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}]})", r, e));
+        R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text",)"
+        R"("text":"b"}]}]})",
+        r, e));
     assert_str_equal(r.turns[0].content, "a\nb");
 }
 
@@ -74,8 +78,10 @@ static void every_role_and_assistant_first_are_accepted(void **) {
         {"role":"assistant","content":"Hi, how can I help?"},
         {"role":"system","content":"s"},{"role":"developer","content":"d"},
         {"role":"user","content":"u","name":"bob"},
-        {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
-        {"role":"tool","tool_call_id":"c1","content":"result"}]})", r, e));
+        {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f",
+        "arguments":"{}"}}]},
+        {"role":"tool","tool_call_id":"c1","content":"result"}]})",
+                                   r, e));
     assert_int_equal(r.turns.size(), 6);
     assert_str_equal(r.turns[0].role, "assistant");
     assert_str_equal(r.turns[3].name, "bob");
@@ -96,12 +102,15 @@ static void empty_messages_names_messages(void **) {
 }
 
 static void unknown_role_names_its_index(void **) {
-    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"},{"role":"bot","content":"y"}]})").param,
+    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"},{"role":"bot",)"
+                           R"("content":"y"}]})")
+                         .param,
                      "messages[1].role");
 }
 
 static void unsupported_part_names_its_path(void **) {
-    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]})");
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio",)"
+                       R"("input_audio":{}}]}]})");
     assert_str_equal(e.param, "messages[0].content[0].type");
     assert_string_equal(e.code, "unsupported_content_type");
 }
@@ -125,22 +134,26 @@ static void image_data_url_becomes_an_image_file(void **) {
     ChatRequest r;
     ApiError e;
     // a 1x1 PNG's first bytes are enough for the type check
-    assert_true(chat_request_parse(
-        R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what is it?"},)"
-        R"({"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]}]})", r, e));
+    assert_true(
+        chat_request_parse(R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what is it?"},)"
+                           R"({"type":"image_url",)"
+                           R"("image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]}]})",
+                           r, e));
     assert_int_equal(r.images.size(), 1);
     assert_str_equal(r.images[0].extension, "png");
     assert_str_equal(r.turns[0].content, "what is it?\n[Image #1]");
 }
 
 static void image_by_http_url_fails_naming_the_part(void **) {
-    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]})");
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url",)"
+                       R"("image_url":{"url":"https://x/y.png"}}]}]})");
     assert_str_equal(e.param, "messages[0].content[0].image_url");
     assert_string_equal(e.code, "invalid_image");
 }
 
 static void image_that_is_not_an_image_fails(void **) {
-    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,aGVsbG8="}}]}]})");
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url",)"
+                       R"("image_url":{"url":"data:image/png;base64,aGVsbG8="}}]}]})");
     assert_string_equal(e.code, "invalid_image");
 }
 
@@ -148,8 +161,10 @@ static void tools_and_tool_choice_parse(void **) {
     ChatRequest r;
     ApiError e;
     assert_true(chat_request_parse(
-        R"({"model":"m","messages":[{"role":"user","content":"x"}],"parallel_tool_calls":false,"tool_choice":"required",)"
-        R"("tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]})", r, e));
+        R"({"model":"m","messages":[{"role":"user","content":"x"}],"parallel_tool_calls":false,)"
+        R"("tool_choice":"required",)"
+        R"("tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]})",
+        r, e));
     assert_int_equal(r.spec.tools.size(), 1);
     assert_str_equal(r.spec.tools[0].name, "get_weather");
     assert_true(r.spec.tool_choice == ToolChoice::Required);
@@ -157,9 +172,14 @@ static void tools_and_tool_choice_parse(void **) {
 }
 
 static void tool_choice_naming_an_unknown_tool_fails(void **) {
-    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"function","function":{"name":"nope"}},)"
-                           R"("tools":[{"type":"function","function":{"name":"f"}}]})").param, "tool_choice");
-    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"required"})").param,
+    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],)"
+                           R"("tool_choice":{"type":"function","function":{"name":"nope"}},)"
+                           R"("tools":[{"type":"function","function":{"name":"f"}}]})")
+                         .param,
+                     "tool_choice");
+    assert_str_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],)"
+                           R"("tool_choice":"required"})")
+                         .param,
                      "tool_choice");
 }
 
@@ -170,8 +190,10 @@ static void non_function_tool_fails(void **) {
 }
 
 static void schema_with_a_remote_ref_fails_naming_it(void **) {
-    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema",)"
-                       R"("json_schema":{"name":"s","schema":{"type":"object","properties":{"a":{"$ref":"https://x/s.json"}}}}}})");
+    ApiError e = fails(R"({"model":"m","messages":[{"role":"user","content":"x"}],)"
+                       R"("response_format":{"type":"json_schema",)"
+                       R"("json_schema":{"name":"s","schema":{"type":"object",)"
+                       R"("properties":{"a":{"$ref":"https://x/s.json"}}}}}})");
     assert_str_equal(e.param, "response_format.json_schema.schema");
     assert_non_null(strstr(e.message.c_str(), "https://x/s.json"));
 }
@@ -180,7 +202,9 @@ static void unknown_fields_are_ignored(void **) {
     ChatRequest r;
     ApiError e;
     assert_true(chat_request_parse(
-        R"({"model":"m","temperature":0.2,"user":"u","metadata":{"a":"b"},"whatever":[1],"messages":[{"role":"user","content":"x"}]})", r, e));
+        R"({"model":"m","temperature":0.2,"user":"u","metadata":{"a":"b"},"whatever":[1],"messages":[{"role":"user",)"
+        R"("content":"x"}]})",
+        r, e));
 }
 
 static ApiError fails_with(const std::string &body, const char *param) {
@@ -194,21 +218,26 @@ static ApiError fails_with(const std::string &body, const char *param) {
 }
 
 static void invalid_utf8_content_is_refused_naming_it(void **) {
-    ApiError e = fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
-                            "{\"role\":\"user\",\"content\":\"b\xff\xfe\"}]}",
-                            "messages[1].content");
+    ApiError e = fails_with(
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+        "{\"role\":\"user\",\"content\":\"b\xff\xfe\"}]}",
+        "messages[1].content");
     assert_non_null(strstr(e.message.c_str(), "UTF-8"));
 }
 
 static void invalid_utf8_in_a_content_part_is_refused_naming_it(void **) {
-    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"\xc3\"}]}]}",
-               "messages[0].content[0].text");
+    fails_with(
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"\xc3\"}]}]}",
+        "messages[0].content[0].text");
 }
 
 static void overlong_and_surrogate_utf8_are_refused(void **) {
-    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xe0\x80\xaf\"}]}", "messages[0].content");
-    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xed\xa0\x80\"}]}", "messages[0].content");
-    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xf4\x90\x80\x80\"}]}", "messages[0].content");
+    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xe0\x80\xaf\"}]}",
+               "messages[0].content");
+    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xed\xa0\x80\"}]}",
+               "messages[0].content");
+    fails_with("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xf4\x90\x80\x80\"}]}",
+               "messages[0].content");
 }
 
 static void invalid_utf8_in_a_key_names_its_object(void **) {
@@ -219,16 +248,23 @@ static void invalid_utf8_in_a_key_names_its_object(void **) {
 static void valid_multibyte_text_is_accepted(void **) {
     ChatRequest r;
     ApiError e;
-    assert_true(chat_request_parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
-                                   "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \\u00e9 \\ud83d\\ude00\"}]}",
-                                   r, e));
+    assert_true(
+        chat_request_parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+                           "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \\u00e9 \\ud83d\\ude00\"}]}",
+                           r, e));
     assert_str_equal(r.turns[0].content, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xc3\xa9 \xf0\x9f\x98\x80");
 }
 
 // cJSON refuses a lone UTF-16 surrogate escape: the body is not JSON.
 static void lone_surrogate_escape_is_invalid_json(void **) {
-    assert_string_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"a\ud800b"}]})").code, "invalid_json");
-    assert_string_equal(fails(R"({"model":"m","messages":[{"role":"user","content":"a\udc00"}]})").code, "invalid_json");
+    assert_string_equal(fails(R"({"model":"m","messages":[{"role":"user",)"
+                              R"("content":"a\ud800b"}]})")
+                            .code,
+                        "invalid_json");
+    assert_string_equal(fails(R"({"model":"m","messages":[{"role":"user",)"
+                              R"("content":"a\udc00"}]})")
+                            .code,
+                        "invalid_json");
 }
 
 // "gpt\u0000-5.5" would otherwise run model "gpt".
@@ -239,9 +275,11 @@ static void nul_in_model_is_refused(void **) {
 
 static void nul_in_names_is_refused_naming_them(void **) {
     fails_with(R"({"model":"m","messages":[{"role":"user\u0000","content":"x"}]})", "messages[0].role");
-    fails_with(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f\u0000g"}}]})",
+    fails_with(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function",)"
+               R"("function":{"name":"f\u0000g"}}]})",
                "tools[0].function.name");
-    fails_with(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"function","function":{"name":"f\u0000"}}})",
+    fails_with(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"function",)"
+               R"("function":{"name":"f\u0000"}}})",
                "tool_choice.function.name");
     fails_with(R"({"model":"m","reasoning_effort":"low\u0000x","messages":[{"role":"user","content":"x"}]})",
                "reasoning_effort");
@@ -288,10 +326,13 @@ static void empty_or_blank_only_message_is_refused(void **) {
 static void tool_call_only_and_image_only_turns_are_not_blank(void **) {
     ApiError e;
     assert_false(prompt_blank(R"({"model":"m","messages":[{"role":"user","content":"q"},
-        {"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},
-        {"role":"tool","tool_call_id":"c","content":""}]})", e));
+        {"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f",
+        "arguments":"{}"}}]},
+        {"role":"tool","tool_call_id":"c","content":""}]})",
+                              e));
     assert_false(prompt_blank(R"({"model":"m","messages":[{"role":"user","content":[
-        {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]}]})", e));
+        {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"}}]}]})",
+                              e));
     assert_false(prompt_blank(R"({"model":"m","messages":[{"role":"user","content":" x "}]})", e));
 }
 

@@ -45,7 +45,9 @@ void note(const char *what) {
 }
 
 const char kRateLimitsResult[] =
-    R"(,"result":{"rateLimits":{"limitId":"codex","primary":{"usedPercent":42,"windowDurationMins":300,"resetsAt":1800000000},"secondary":{"usedPercent":7,"windowDurationMins":10080,"resetsAt":1900000000}},"rateLimitsByLimitId":null}})";
+    R"(,"result":{"rateLimits":{"limitId":"codex","primary":{"usedPercent":42,"windowDurationMins":300,)"
+    R"("resetsAt":1800000000},"secondary":{"usedPercent":7,"windowDurationMins":10080,"resetsAt":1900000000}},)"
+    R"("rateLimitsByLimitId":null}})";
 std::string unanswered_read;  // rate_limits_late: the read's id, answered after the turn
 
 void answer_turn(const std::string &mode, const std::string &id) {
@@ -53,8 +55,16 @@ void answer_turn(const std::string &mode, const std::string &id) {
     say(R"({"id":)" + id + R"(,"result":{"turn":{"id":"tu-1","status":"inProgress"}}})");
     say(R"({"method":"turn/started","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"inProgress"}}})");
     if (mode == "usage_limit") {
-        say(R"({"method":"error","params":{)" + th + R"(,"turnId":"tu-1","willRetry":false,"error":{"message":"limit","codexErrorInfo":"usageLimitExceeded"}}})");
-        say(R"({"method":"turn/completed","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"failed","error":{"message":"limit","codexErrorInfo":"usageLimitExceeded"}}}})");
+        say(R"({"method":"error",)"
+            R"("params":{)" +
+            th +
+            R"(,"turnId":"tu-1","willRetry":false,"error":{"message":"limit",)"
+            R"("codexErrorInfo":"usageLimitExceeded"}}})");
+        say(R"({"method":"turn/completed",)"
+            R"("params":{)" +
+            th +
+            R"(,"turn":{"id":"tu-1","status":"failed","error":{"message":"limit",)"
+            R"("codexErrorInfo":"usageLimitExceeded"}}}})");
         return;
     }
     if (mode == "hang" || mode == "interruptible") return;
@@ -68,9 +78,17 @@ void answer_turn(const std::string &mode, const std::string &id) {
     if (mode == "garbage") say("this is not JSON");
 
     say(R"({"method":"item/agentMessage/delta","params":{)" + th + R"(,"turnId":"tu-1","itemId":"m1","delta":"lo"}})");
-    say(R"({"method":"item/completed","params":{)" + th + R"(,"turnId":"tu-1","item":{"type":"agentMessage","id":"m1","text":"Hello"}}})");
-    say(R"({"method":"thread/tokenUsage/updated","params":{)" + th + R"(,"turnId":"tu-1","tokenUsage":{"total":{"inputTokens":11,"cachedInputTokens":2,"outputTokens":5,"reasoningOutputTokens":1}}}})");
-    say(R"({"method":"turn/completed","params":{)" + th + R"(,"turn":{"id":"tu-1","status":"completed","error":null}}})");
+    say(R"({"method":"item/completed",)"
+        R"("params":{)" +
+        th + R"(,"turnId":"tu-1","item":{"type":"agentMessage","id":"m1","text":"Hello"}}})");
+    say(R"({"method":"thread/tokenUsage/updated",)"
+        R"("params":{)" +
+        th +
+        R"(,"turnId":"tu-1","tokenUsage":{"total":{"inputTokens":11,"cachedInputTokens":2,"outputTokens":5,)"
+        R"("reasoningOutputTokens":1}}}})");
+    say(R"({"method":"turn/completed",)"
+        R"("params":{)" +
+        th + R"(,"turn":{"id":"tu-1","status":"completed","error":null}}})");
     if (mode == "die_after_turn") _exit(0);
     if (mode == "rate_limits_late" && !unanswered_read.empty()) {
         note("read answered");
@@ -101,14 +119,12 @@ void answer_turn(const std::string &mode, const std::string &id) {
             say(R"({"id":)" + id + R"(,"result":{"thread":{"id":"th-1"}}})");
         } else if (method == "account/rateLimits/read") {
             note("read");
-            if (mode == "rate_limits")
-                say(R"({"id":)" + id + kRateLimitsResult);
-            else if (mode == "rate_limits_late")
-                unanswered_read = id;
+            if (mode == "rate_limits") say(R"({"id":)" + id + kRateLimitsResult);
+            else if (mode == "rate_limits_late") unanswered_read = id;
             else if (mode == "rate_limits_refused")  // what codex says for an API-key login
-                say(R"({"id":)" + id + R"(,"error":{"code":-32600,"message":"chatgpt authentication required to read rate limits"}})");
-            else
-                say(R"({"id":)" + id + R"(,"result":{}})");
+                say(R"({"id":)" + id +
+                    R"(,"error":{"code":-32600,"message":"chatgpt authentication required to read rate limits"}})");
+            else say(R"({"id":)" + id + R"(,"result":{}})");
         } else if (method == "turn/start" && mode == "overloaded" && !refused_once) {
             refused_once = true;  // a full ingress queue, once
             say(R"({"id":)" + id + R"(,"error":{"code":-32001,"message":"Server overloaded; retry later."}})");
@@ -116,7 +132,8 @@ void answer_turn(const std::string &mode, const std::string &id) {
             answer_turn(mode, id);
         } else if (method == "turn/interrupt" && mode == "interruptible") {
             say(R"({"id":)" + id + R"(,"result":{}})");
-            say(R"({"method":"turn/completed","params":{"threadId":"th-1","turn":{"id":"tu-1","status":"interrupted"}}})");
+            say(R"({"method":"turn/completed","params":{"threadId":"th-1","turn":{"id":"tu-1",)"
+                R"("status":"interrupted"}}})");
         } else if (!id.empty() && method != "turn/interrupt") {
             say(R"({"id":)" + id + R"(,"result":{}})");
         }

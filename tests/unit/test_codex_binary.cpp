@@ -54,7 +54,8 @@ static int setup(void **state) {
     t->root = realpath(d, real);
     t->modules = t->root + "/node_modules";
     mkdirs(t->modules + "/@openai/codex/bin");
-    write(t->modules + "/@openai/codex/package.json", "{\"name\":\"@openai/codex\",\"bin\":{\"codex\":\"bin/codex.js\"}}", 0644);
+    write(t->modules + "/@openai/codex/package.json",
+          "{\"name\":\"@openai/codex\",\"bin\":{\"codex\":\"bin/codex.js\"}}", 0644);
     write(t->modules + "/@openai/codex/bin/codex.js", "#!/usr/bin/env node\n", 0755);
     std::string vendor = t->modules + "/" + platform_dir() + "/vendor/" + triple() + "/bin";
     mkdirs(vendor);

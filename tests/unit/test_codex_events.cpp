@@ -10,10 +10,13 @@ static void thread_started(void **) {
     assert_str_equal(e.text, "01a2");
 }
 
-static void turn_started(void **) { assert_int_equal(parse(R"({"type":"turn.started"})").kind, CodexEventKind::TurnStarted); }
+static void turn_started(void **) {
+    assert_int_equal(parse(R"({"type":"turn.started"})").kind, CodexEventKind::TurnStarted);
+}
 
 static void turn_completed_carries_usage(void **) {
-    CodexEvent e = parse(R"({"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":2,"cache_write_input_tokens":0,"output_tokens":3,"reasoning_output_tokens":1}})");
+    CodexEvent e = parse(R"({"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":2,)"
+                         R"("cache_write_input_tokens":0,"output_tokens":3,"reasoning_output_tokens":1}})");
     assert_int_equal(e.kind, CodexEventKind::TurnCompleted);
     assert_int_equal(e.usage.input_tokens, 10);
     assert_int_equal(e.usage.cached_input_tokens, 2);
@@ -66,28 +69,33 @@ static void top_level_error_is_a_notice(void **) {
 }
 
 static void error_item_is_a_notice(void **) {
-    CodexEvent e = parse(R"({"type":"item.completed","item":{"id":"item_0","type":"error","message":"Model metadata not found"}})");
+    CodexEvent e = parse(R"({"type":"item.completed","item":{"id":"item_0","type":"error",)"
+                         R"("message":"Model metadata not found"}})");
     assert_int_equal(e.kind, CodexEventKind::Notice);
     assert_str_equal(e.text, "Model metadata not found");
 }
 
 static void agent_message_carries_text(void **) {
-    CodexEvent e = parse(R"({"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"Hello\nworld"}})");
+    CodexEvent e = parse(R"({"type":"item.completed","item":{"id":"item_1","type":"agent_message",)"
+                         R"("text":"Hello\nworld"}})");
     assert_int_equal(e.kind, CodexEventKind::AgentMessage);
     assert_str_equal(e.text, "Hello\nworld");
 }
 
 static void reasoning_item(void **) {
-    CodexEvent e = parse(R"({"type":"item.completed","item":{"id":"item_2","type":"reasoning","text":"**Thinking**"}})");
+    CodexEvent e = parse(R"({"type":"item.completed","item":{"id":"item_2","type":"reasoning",)"
+                         R"("text":"**Thinking**"}})");
     assert_int_equal(e.kind, CodexEventKind::Reasoning);
     assert_str_equal(e.text, "**Thinking**");
 }
 
 static void tool_items_are_tool_activity(void **) {
     const char *items[] = {
-        R"({"type":"item.completed","item":{"id":"i","type":"command_execution","command":"ls","aggregated_output":"","exit_code":0,"status":"completed"}})",
+        R"({"type":"item.completed","item":{"id":"i","type":"command_execution","command":"ls","aggregated_output":"",)"
+        R"("exit_code":0,"status":"completed"}})",
         R"({"type":"item.completed","item":{"id":"i","type":"file_change","changes":[],"status":"completed"}})",
-        R"({"type":"item.completed","item":{"id":"i","type":"mcp_tool_call","server":"s","tool":"t","status":"completed"}})",
+        R"({"type":"item.completed","item":{"id":"i","type":"mcp_tool_call","server":"s","tool":"t",)"
+        R"("status":"completed"}})",
         R"({"type":"item.completed","item":{"id":"i","type":"collab_tool_call","status":"completed"}})",
         R"({"type":"item.completed","item":{"id":"i","type":"web_search","query":"q"}})",
         R"({"type":"item.completed","item":{"id":"i","type":"todo_list","items":[]}})",
@@ -97,7 +105,9 @@ static void tool_items_are_tool_activity(void **) {
 }
 
 static void started_and_updated_items_are_progress(void **) {
-    assert_int_equal(parse(R"({"type":"item.started","item":{"id":"i","type":"command_execution","status":"in_progress"}})").kind,
+    assert_int_equal(parse(R"({"type":"item.started","item":{"id":"i","type":"command_execution",)"
+                           R"("status":"in_progress"}})")
+                         .kind,
                      CodexEventKind::ItemProgress);
     assert_int_equal(parse(R"({"type":"item.updated","item":{"id":"i","type":"todo_list","items":[]}})").kind,
                      CodexEventKind::ItemProgress);

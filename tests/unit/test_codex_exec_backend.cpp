@@ -89,7 +89,8 @@ ipc::DoneMsg run(const std::string &codex_body, RecordingChannel &ch, uint32_t t
     return b->run(job, dir, ch);
 }
 
-const char *kMessage = "printf '%s\\n' '{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":\"hello\"}}'\n";
+const char *kMessage =
+    "printf '%s\\n' '{\"type\":\"item.completed\",\"item\":{\"type\":\"agent_message\",\"text\":\"hello\"}}'\n";
 const char *kTurn =
     "printf '%s\\n' '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}'\n";
 
@@ -130,15 +131,18 @@ static void a_turn_without_completion_is_backend_failed(void **) {
 
 static void a_failed_turn_is_model_failed_with_its_message(void **) {
     RecordingChannel ch;
-    ipc::DoneMsg d = run("cat >/dev/null\nprintf '%s\\n' '{\"type\":\"turn.failed\",\"error\":{\"message\":\"quota\"}}'\n", ch);
+    ipc::DoneMsg d =
+        run("cat >/dev/null\nprintf '%s\\n' '{\"type\":\"turn.failed\",\"error\":{\"message\":\"quota\"}}'\n", ch);
     assert_int_equal(d.outcome, ipc::Outcome::ModelFailed);
     assert_str_equal(d.detail, "quota");
 }
 
 static void a_provider_failure_carries_the_providers_status(void **) {
     RecordingChannel ch;
-    ipc::DoneMsg d = run("cat >/dev/null\nprintf '%s\\n' '{\"type\":\"turn.failed\",\"error\":{\"message\":\"unexpected status 503 "
-                         "Service Unavailable: busy\"}}'\nexit 1\n", ch);
+    ipc::DoneMsg d =
+        run("cat >/dev/null\nprintf '%s\\n' '{\"type\":\"turn.failed\",\"error\":{\"message\":\"unexpected status 503 "
+            "Service Unavailable: busy\"}}'\nexit 1\n",
+            ch);
     assert_int_equal(d.outcome, ipc::Outcome::ProviderFailed);
     assert_int_equal(d.provider_status, 503);
 }

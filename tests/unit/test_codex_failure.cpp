@@ -13,8 +13,9 @@ constexpr time_t kNow = 1790078400;
 static CodexFailure classify(const char *m) { return codex_failure_classify(m, kNow); }
 
 static void usage_limit_with_a_reset_today_is_rate_limited_until_then(void **) {
-    CodexFailure f = classify("You\u2019ve hit your usage limit. Visit https://chatgpt.com/settings/usage to purchase more "
-                              "credits or try again at 2:13 PM.");
+    CodexFailure f = classify(
+        "You\u2019ve hit your usage limit. Visit https://chatgpt.com/settings/usage to purchase more "
+        "credits or try again at 2:13 PM.");
     assert_int_equal(f.outcome, Outcome::RateLimited);
     assert_int_equal(f.retry_after_s, 2 * 3600 + 13 * 60 + 60);  // a minute more: codex rounds down
     assert_int_equal(f.provider_status, 429);
@@ -40,8 +41,9 @@ static void usage_limit_with_a_reset_in_the_past_has_no_retry_after(void **) {
 
 static void quota_and_plan_and_rate_limits_are_rate_limited(void **) {
     assert_int_equal(classify("Quota exceeded. Check your plan and billing details.").outcome, Outcome::RateLimited);
-    assert_int_equal(classify("To use Codex with your ChatGPT plan, upgrade to Plus: https://chatgpt.com/explore/plus.").outcome,
-                     Outcome::RateLimited);
+    assert_int_equal(
+        classify("To use Codex with your ChatGPT plan, upgrade to Plus: https://chatgpt.com/explore/plus.").outcome,
+        Outcome::RateLimited);
     assert_int_equal(classify("rate limit exceeded: scripted failure").outcome, Outcome::RateLimited);
     CodexFailure f = classify("exceeded retry limit, last status: 429 Too Many Requests");
     assert_int_equal(f.outcome, Outcome::RateLimited);
@@ -49,23 +51,28 @@ static void quota_and_plan_and_rate_limits_are_rate_limited(void **) {
 }
 
 static void refused_login_is_unauthorized(void **) {
-    CodexFailure f = classify("unexpected status 401 Unauthorized: Your authentication token has been invalidated. "
-                              "Please try signing in again., url: http://127.0.0.1:1/v1/responses");
+    CodexFailure f = classify(
+        "unexpected status 401 Unauthorized: Your authentication token has been invalidated. "
+        "Please try signing in again., url: http://127.0.0.1:1/v1/responses");
     assert_int_equal(f.outcome, Outcome::Unauthorized);
     assert_int_equal(f.provider_status, 401);
     assert_int_equal(classify("Your access token could not be refreshed because your refresh token was already used. "
-                              "Please log out and sign in again.").outcome,
+                              "Please log out and sign in again.")
+                         .outcome,
                      Outcome::Unauthorized);
 }
 
 static void context_window_overflow_is_context_window_exceeded(void **) {
-    assert_int_equal(classify("Codex ran out of room in the model's context window. Start a new thread or clear earlier "
-                              "history before retrying.").outcome,
-                     Outcome::ContextWindowExceeded);
+    assert_int_equal(
+        classify("Codex ran out of room in the model's context window. Start a new thread or clear earlier "
+                 "history before retrying.")
+            .outcome,
+        Outcome::ContextWindowExceeded);
 }
 
 static void provider_http_failures_carry_their_status(void **) {
-    CodexFailure f = classify("unexpected status 503 Service Unavailable: overloaded, url: http://127.0.0.1:1/v1/responses");
+    CodexFailure f =
+        classify("unexpected status 503 Service Unavailable: overloaded, url: http://127.0.0.1:1/v1/responses");
     assert_int_equal(f.outcome, Outcome::ProviderFailed);
     assert_int_equal(f.provider_status, 503);
     f = classify("exceeded retry limit, last status: 502 Bad Gateway, request id: abc");

@@ -39,7 +39,8 @@ struct HttpHarness : SchedulerHarness {
         assert_int_equal(uv_listen(reinterpret_cast<uv_stream_t *>(&listener), 8,
                                    [](uv_stream_t *server, int status) {
                                        if (status == 0)
-                                           HttpConnection::accept_from(*static_cast<HttpServer *>(server->data), server);
+                                           HttpConnection::accept_from(*static_cast<HttpServer *>(server->data),
+                                                                       server);
                                    }),
                          0);
         start();
@@ -62,10 +63,12 @@ struct HttpHarness : SchedulerHarness {
         sun.sun_family = AF_UNIX;
         snprintf(sun.sun_path, sizeof sun.sun_path, "%s", socket_path.c_str());
         assert_int_equal(connect(client, reinterpret_cast<sockaddr *>(&sun), sizeof sun), 0);
-        std::string body = "{\"model\":\"codex\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]" +
-                           extra + "}";
-        std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string body =
+            "{\"model\":\"codex\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]" + extra + "}";
+        std::string req =
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
         assert_int_equal(write(client, req.data(), req.size()), static_cast<ssize_t>(req.size()));
         fcntl(client, F_SETFL, O_NONBLOCK);
     }
@@ -87,7 +90,9 @@ struct HttpHarness : SchedulerHarness {
         return received.size() >= 5 && received.compare(received.size() - 5, 5, "0\r\n\r\n") == 0;
     }
 
-    void await_response() { assert_true(run_until([&] { return response_complete(); })); }
+    void await_response() {
+        assert_true(run_until([&] { return response_complete(); }));
+    }
 
     int status() const { return atoi(received.c_str() + strlen("HTTP/1.1 ")); }
 
@@ -114,7 +119,8 @@ struct Json {
     ~Json() { cJSON_Delete(doc); }
     cJSON *at(std::initializer_list<const char *> path) const {
         cJSON *n = doc;
-        for (const char *k : path) n = isdigit(static_cast<unsigned char>(*k)) ? cJSON_GetArrayItem(n, atoi(k)) : cJSON_GetObjectItem(n, k);
+        for (const char *k : path)
+            n = isdigit(static_cast<unsigned char>(*k)) ? cJSON_GetArrayItem(n, atoi(k)) : cJSON_GetObjectItem(n, k);
         assert_non_null(n);
         return n;
     }
@@ -210,8 +216,7 @@ static void a_streamed_message_and_a_whole_one_are_separated_too(void **) {
 
 static void a_checked_answer_is_read_from_the_final_message(void **) {
     HttpHarness h;
-    h.send_chat(std::string("FAKE: end=let%20me%20think delta=%7B%22a%22 delta=:1%7D end= usage done"),
-                kJsonObject);
+    h.send_chat(std::string("FAKE: end=let%20me%20think delta=%7B%22a%22 delta=:1%7D end= usage done"), kJsonObject);
     h.await_response();
     assert_str_equal(content_of(h), "{\"a\":1}");
 }
@@ -235,7 +240,8 @@ static void a_checked_answer_that_fails_its_check_is_asked_for_once_more(void **
 
 static void the_retry_asks_again_naming_the_problem(void **) {
     HttpHarness h;
-    h.send_chat("FAKE: remember-prompt end=not%20json done || prompt-extends-json=not%20valid%20JSON done", kJsonObject);
+    h.send_chat("FAKE: remember-prompt end=not%20json done || prompt-extends-json=not%20valid%20JSON done",
+                kJsonObject);
     h.await_response();
     assert_str_equal(content_of(h), "{\"a\":1}");
 }
@@ -243,9 +249,9 @@ static void the_retry_asks_again_naming_the_problem(void **) {
 static void a_second_failure_is_502_invalid_model_output(void **) {
     HttpHarness h;
     // A third attempt would be answered well: there must be none.
-    h.send_chat(std::string("FAKE: end=not%20json usage done || end=still%20not usage done || end=") +
-                    kGoodJson + " done",
-                kJsonObject);
+    h.send_chat(
+        std::string("FAKE: end=not%20json usage done || end=still%20not usage done || end=") + kGoodJson + " done",
+        kJsonObject);
     h.await_response();
     assert_int_equal(h.status(), 502);
     Json j(h.body());

@@ -66,10 +66,17 @@ static void defaults_match_the_documented_ones(void **) {
 static void every_setting_is_read(void **) {
     Config c;
     std::string err;
-    assert_true(load({{"PORT", "8080"}, {"HOST", "::1"}, {"CODEX_PROXY_API_KEY", "k"}, {"CODEX_BIN", "/x/codex"},
-                      {"CODEX_MODEL", "gpt-5"}, {"CODEX_PROXY_TIMEOUT_MS", "1000"},
-                      {"CODEX_PROXY_MAX_BODY_BYTES", "4096"}, {"CODEX_PROXY_MAX_CONCURRENCY", "4"},
-                      {"CODEX_PROXY_MAX_QUEUE", "0"}, {"CODEX_PROXY_WORKDIR", "/w"}, {"CODEX_HOME", "/h"},
+    assert_true(load({{"PORT", "8080"},
+                      {"HOST", "::1"},
+                      {"CODEX_PROXY_API_KEY", "k"},
+                      {"CODEX_BIN", "/x/codex"},
+                      {"CODEX_MODEL", "gpt-5"},
+                      {"CODEX_PROXY_TIMEOUT_MS", "1000"},
+                      {"CODEX_PROXY_MAX_BODY_BYTES", "4096"},
+                      {"CODEX_PROXY_MAX_CONCURRENCY", "4"},
+                      {"CODEX_PROXY_MAX_QUEUE", "0"},
+                      {"CODEX_PROXY_WORKDIR", "/w"},
+                      {"CODEX_HOME", "/h"},
                       {"CODEX_PROXY_SSE_KEEPALIVE_MS", "500"}},
                      c, err));
     assert_int_equal(c.port, 8080);
@@ -126,7 +133,8 @@ static void pass_env_is_a_comma_list_of_names(void **) {
 static void flags_modes_and_listen_are_checked(void **) {
     Config c;
     std::string err;
-    assert_true(load({{"CODEX_PROXY_ALLOW_UNAUTHENTICATED", "1"}, {"CODEX_PROXY_SOCKET_MODE", "0600"},
+    assert_true(load({{"CODEX_PROXY_ALLOW_UNAUTHENTICATED", "1"},
+                      {"CODEX_PROXY_SOCKET_MODE", "0600"},
                       {"CODEX_PROXY_LISTEN", "unix:/run/codex-proxy/proxy.sock"}},
                      c, err));
     assert_true(c.allow_unauthenticated);
@@ -147,7 +155,8 @@ static void host_must_be_an_ip_address(void **) {
         assert_false(load({{"HOST", bad}}, c, err));
         assert_non_null(strstr(err.c_str(), "HOST:"));
     }
-    for (const char *good : {"0.0.0.0", "127.0.0.2", "::", "::1", "fe80::1"}) assert_true(load({{"HOST", good}}, c, err));
+    for (const char *good : {"0.0.0.0", "127.0.0.2", "::", "::1", "fe80::1"})
+        assert_true(load({{"HOST", good}}, c, err));
 }
 
 static void socket_group_must_exist(void **) {
@@ -163,8 +172,10 @@ static void socket_group_must_exist(void **) {
 static void backend_and_its_recycle_limits_are_read(void **) {
     Config c;
     std::string err;
-    assert_true(load({{"CODEX_PROXY_BACKEND", "app-server"}, {"CODEX_PROXY_APP_SERVER_MAX_TURNS", "3"},
-                      {"CODEX_PROXY_APP_SERVER_MAX_RSS_MB", "256"}, {"CODEX_PROXY_APP_SERVER_MAX_IDLE_MS", "60000"}},
+    assert_true(load({{"CODEX_PROXY_BACKEND", "app-server"},
+                      {"CODEX_PROXY_APP_SERVER_MAX_TURNS", "3"},
+                      {"CODEX_PROXY_APP_SERVER_MAX_RSS_MB", "256"},
+                      {"CODEX_PROXY_APP_SERVER_MAX_IDLE_MS", "60000"}},
                      c, err));
     assert_str_equal(c.backend, "app-server");
     assert_int_equal(c.app_server_max_turns, 3);

@@ -5,8 +5,8 @@ using P = ExecutorPhase;
 using M = ipc::MsgType;
 
 static const P kPhases[] = {P::Starting, P::Idle, P::JobSent, P::JobRestarting, P::Job, P::Message, P::Usage, P::Gone};
-static const M kTypes[] = {M::Ready, M::Job, M::Cancel, M::TextDelta, M::MessageEnd, M::Usage, M::Done, M::Setup, M::UsageWindows,
-                           M::Restarting};
+static const M kTypes[] = {M::Ready, M::Job,  M::Cancel, M::TextDelta,    M::MessageEnd,
+                           M::Usage, M::Done, M::Setup,  M::UsageWindows, M::Restarting};
 
 static bool allowed(P p, M t) {
     P next;

@@ -32,8 +32,10 @@ static void each_executor_is_set_up_with_its_own_directories(void **) {
     h.submit(a, "FAKE: sleep=100 echo-setup done");
     h.submit(b, "FAKE: sleep=100 echo-setup done");
     assert_true(h.run_until([&] { return a.done && b.done; }));
-    assert_str_equal(a.events.at(0), "end:workdir=" + h.state_dir + "/work/executor-0 sqlite=" + h.state_dir + "/executor-0");
-    assert_str_equal(b.events.at(0), "end:workdir=" + h.state_dir + "/work/executor-1 sqlite=" + h.state_dir + "/executor-1");
+    assert_str_equal(a.events.at(0),
+                     "end:workdir=" + h.state_dir + "/work/executor-0 sqlite=" + h.state_dir + "/executor-0");
+    assert_str_equal(b.events.at(0),
+                     "end:workdir=" + h.state_dir + "/work/executor-1 sqlite=" + h.state_dir + "/executor-1");
 }
 
 static void an_executor_that_says_ready_becomes_idle(void **) {

@@ -106,7 +106,8 @@ void a_chunked_body_reaches_the_handler_whole(void **) {
     FakeHandler h;
     TestServer srv(&h);
     TestClient client(srv.port);
-    client.send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    client.send(
+        "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
     assert_true(await_answers(srv, client, 1));
     assert_int_equal(h.bodies.size(), 1);
     assert_string_equal(h.bodies[0].c_str(), "hello world");

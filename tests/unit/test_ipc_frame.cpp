@@ -90,7 +90,8 @@ static void large_payload_round_trips(void **) {
     std::string wire;
     frame_append(wire, MsgType::Job, 3, big);
     FrameReader r;
-    for (size_t off = 0; off < wire.size(); off += 65536) r.feed(wire.data() + off, std::min<size_t>(65536, wire.size() - off));
+    for (size_t off = 0; off < wire.size(); off += 65536)
+        r.feed(wire.data() + off, std::min<size_t>(65536, wire.size() - off));
     FrameHeader h;
     std::string p;
     assert_int_equal(r.next(h, p), FrameStatus::Complete);

@@ -116,8 +116,7 @@ static void outcome_past_the_last_fails(void **) {
 
 static UsageWindowsMsg two_windows() {
     UsageWindowsMsg m;
-    m.windows = {{"codex", "Codex", "primary", 42.5, 300, 1790000000},
-                 {"codex", "", "secondary", 3, 10080, 0}};
+    m.windows = {{"codex", "Codex", "primary", 42.5, 300, 1790000000}, {"codex", "", "secondary", 3, 10080, 0}};
     return m;
 }
 

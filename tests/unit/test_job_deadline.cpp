@@ -1,9 +1,7 @@
 #include "supervisor/jobs/job.h"
 #include "cmocka_cpp.h"
 
-static void time_left_counts_down_to_the_deadline(void **) {
-    assert_int_equal(ms_left(10000, 4000), 6000);
-}
+static void time_left_counts_down_to_the_deadline(void **) { assert_int_equal(ms_left(10000, 4000), 6000); }
 
 static void no_time_is_left_at_the_deadline(void **) { assert_int_equal(ms_left(10000, 10000), 0); }
 

@@ -107,7 +107,7 @@ ipc::DoneMsg FakeBackend::run(const ipc::JobMsg &job, const std::string &dir, Jo
 
 struct Loop {
     pid_t pid = -1;
-    int sup = -1;       // the supervisor's end
+    int sup = -1;  // the supervisor's end
     int trace_r = -1;
     ipc::FrameReader reader;
 };
@@ -200,8 +200,8 @@ int finish(Loop &l, std::string &trace) {
 
 // The six frames of the fake backend's "answer".
 void expect_answer(Loop &l) {
-    const ipc::MsgType want[] = {ipc::MsgType::TextDelta, ipc::MsgType::TextDelta, ipc::MsgType::MessageEnd,
-                                 ipc::MsgType::MessageEnd, ipc::MsgType::Usage, ipc::MsgType::Done};
+    const ipc::MsgType want[] = {ipc::MsgType::TextDelta,  ipc::MsgType::TextDelta, ipc::MsgType::MessageEnd,
+                                 ipc::MsgType::MessageEnd, ipc::MsgType::Usage,     ipc::MsgType::Done};
     for (ipc::MsgType t : want) expect_frame(l, t);
 }
 
@@ -254,8 +254,8 @@ static void a_jobs_events_arrive_in_contract_order(void **) {
     send_job(l, 41, "hello");
     // Each frame also walks the supervisor's table of legal frames.
     ExecutorPhase phase = ExecutorPhase::Job;
-    const ipc::MsgType want[] = {ipc::MsgType::TextDelta, ipc::MsgType::TextDelta, ipc::MsgType::MessageEnd,
-                                 ipc::MsgType::MessageEnd, ipc::MsgType::Usage, ipc::MsgType::Done};
+    const ipc::MsgType want[] = {ipc::MsgType::TextDelta,  ipc::MsgType::TextDelta, ipc::MsgType::MessageEnd,
+                                 ipc::MsgType::MessageEnd, ipc::MsgType::Usage,     ipc::MsgType::Done};
     const char *texts[] = {"a", "b", "c", "whole"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         std::string p;

@@ -67,7 +67,8 @@ static void request_gets_its_response(void **) {
     StandIn s;
     start(s, [] {
         std::string l = read_line();
-        if (l.find("\"method\":\"initialize\"") == std::string::npos || l.find("\"id\":1") == std::string::npos) _exit(4);
+        if (l.find("\"method\":\"initialize\"") == std::string::npos || l.find("\"id\":1") == std::string::npos)
+            _exit(4);
         say("{\"id\":1,\"result\":{\"ok\":true}}\n");
     });
     int64_t id = s.client->request("initialize", cJSON_CreateObject());
@@ -122,7 +123,13 @@ static void non_json_lines_are_counted_and_skipped(void **) {
 
 static void overlong_line_closes_the_connection(void **) {
     StandIn s;
-    start(s, [] { say(std::string(5000, 'a')); pause(); }, 1024);
+    start(
+        s,
+        [] {
+            say(std::string(5000, 'a'));
+            pause();
+        },
+        1024);
     RpcMessage m;
     assert_int_equal(next(s, m), RpcWait::Closed);
     assert_true(s.client->closed());
@@ -184,7 +191,10 @@ static void large_request_and_flood_do_not_deadlock(void **) {
 
 static void write_to_a_dead_server_closes(void **) {
     StandIn s;
-    start(s, [] { close(0); close(1); });
+    start(s, [] {
+        close(0);
+        close(1);
+    });
     waitpid(s.pid, nullptr, 0);
     s.pid = -1;
     s.client->request("x", cJSON_CreateString(std::string(1 << 17, 'p').c_str()));

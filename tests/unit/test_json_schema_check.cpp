@@ -16,7 +16,8 @@ static bool valid(const char *schema, const char *value, std::string *problem = 
 }
 
 static void types_and_required_are_checked(void **) {
-    const char *s = R"({"type":"object","properties":{"city":{"type":"string"},"n":{"type":"integer"}},"required":["city"]})";
+    const char *s = R"({"type":"object","properties":{"city":{"type":"string"},"n":{"type":"integer"}},)"
+                    R"("required":["city"]})";
     assert_true(valid(s, R"({"city":"Paris","n":3})"));
     std::string p;
     assert_false(valid(s, R"({"n":3})", &p));
@@ -32,8 +33,12 @@ static void closed_objects_refuse_extra_properties(void **) {
 }
 
 static void refs_resolve_in_defs_and_definitions(void **) {
-    assert_true(valid(R"({"$defs":{"t":{"type":"string"}},"type":"array","items":{"$ref":"#/$defs/t"}})", R"(["a","b"])"));
-    assert_false(valid(R"({"definitions":{"t":{"type":"string"}},"type":"array","items":{"$ref":"#/definitions/t"}})", R"(["a",1])"));
+    assert_true(valid(R"({"$defs":{"t":{"type":"string"}},"type":"array",)"
+                      R"("items":{"$ref":"#/$defs/t"}})",
+                      R"(["a","b"])"));
+    assert_false(valid(R"({"definitions":{"t":{"type":"string"}},"type":"array",)"
+                       R"("items":{"$ref":"#/definitions/t"}})",
+                       R"(["a",1])"));
 }
 
 static void a_ref_cycle_ends(void **) {
@@ -61,7 +66,8 @@ static void a_large_answer_is_not_too_complex(void **) {
     std::string value = "[";
     for (int i = 0; i < 100000; i++) value += i ? R"(,{"a":"x","b":[1,2]})" : R"({"a":"x","b":[1,2]})";
     value += "]";
-    const char *schema = R"({"type":"array","items":{"type":"object","required":["a","b"],"additionalProperties":false,)"
+    const char *schema = R"({"type":"array","items":{"type":"object","required":["a","b"],)"
+                         R"("additionalProperties":false,)"
                          R"("properties":{"a":{"anyOf":[{"type":"null"},{"type":"string","maxLength":3}]},)"
                          R"("b":{"type":"array","items":{"type":"integer"}}}}})";
     std::string p;
@@ -86,12 +92,14 @@ static void array_bounds_are_checked(void **) {
 
 static void strict_wants_closed_objects_with_all_properties_required(void **) {
     std::string why;
-    JsonDoc ok(R"({"type":"object","properties":{"a":{"type":"object","properties":{},"required":[],"additionalProperties":false}},"required":["a"],"additionalProperties":false})");
+    JsonDoc ok(R"({"type":"object","properties":{"a":{"type":"object","properties":{},"required":[],)"
+               R"("additionalProperties":false}},"required":["a"],"additionalProperties":false})");
     assert_true(json_schema_strict_ok(ok.root, why));
     JsonDoc optional(R"({"type":"object","properties":{"a":{},"b":{}},"required":["a"],"additionalProperties":false})");
     assert_false(json_schema_strict_ok(optional.root, why));
-    assert_str_equal(why, "#: 'required' is required to be supplied and to be an array including every key in "
-                          "properties. Missing 'b'");
+    assert_str_equal(why,
+                     "#: 'required' is required to be supplied and to be an array including every key in "
+                     "properties. Missing 'b'");
     JsonDoc open(R"({"type":"object","properties":{},"required":[]})");
     assert_false(json_schema_strict_ok(open.root, why));
     JsonDoc array(R"({"type":"array"})");
@@ -115,16 +123,36 @@ static void walk_everything(const char *text) {
 }
 
 static void every_keyword_of_every_json_type_is_walked_without_a_crash(void **) {
-    const char *keywords[] = {"properties", "$defs", "definitions", "items", "anyOf", "oneOf", "allOf",
-                              "prefixItems", "additionalProperties", "not", "enum", "const", "required", "type",
-                              "$ref", "minItems", "maxLength", "minimum", "patternProperties", "if"};
-    const char *values[] = {"[1]", "[]", "1", "\"x\"", "null", "true", "false", "{}", "[{}]", "[null]",
-                            R"({"a":1})", R"({"a":[1]})", R"([["x"]])", R"({"a":{"type":[1]}})"};
+    const char *keywords[] = {"properties",
+                              "$defs",
+                              "definitions",
+                              "items",
+                              "anyOf",
+                              "oneOf",
+                              "allOf",
+                              "prefixItems",
+                              "additionalProperties",
+                              "not",
+                              "enum",
+                              "const",
+                              "required",
+                              "type",
+                              "$ref",
+                              "minItems",
+                              "maxLength",
+                              "minimum",
+                              "patternProperties",
+                              "if"};
+    const char *values[] = {
+        "[1]", "[]",   "1",      "\"x\"",      "null",         "true",       "false",
+        "{}",  "[{}]", "[null]", R"({"a":1})", R"({"a":[1]})", R"([["x"]])", R"({"a":{"type":[1]}})"};
     for (const char *k : keywords)
         for (const char *v : values) {
             std::string schema = std::string(R"({"type":"object",")") + k + "\":" + v + "}";
             walk_everything(schema.c_str());
-            std::string nested = std::string(R"({"type":"object","properties":{"a":{"items":{")") + k + "\":" + v + "}}}}";
+            std::string nested = std::string(R"({"type":"object",)"
+                                             R"("properties":{"a":{"items":{")") +
+                                 k + "\":" + v + "}}}}";
             walk_everything(nested.c_str());
             std::string both = std::string(R"({"definitions":{"x":{}},"$defs":)") + v + ",\"" + k + "\":" + v + "}";
             walk_everything(both.c_str());
@@ -133,8 +161,12 @@ static void every_keyword_of_every_json_type_is_walked_without_a_crash(void **) 
 }
 
 static void a_keyword_of_the_wrong_type_is_refused_naming_the_place(void **) {
-    struct { const char *schema, *problem; } cases[] = {
-        {R"({"type":"object","properties":[1]})", "#/properties: 'properties' must be an object whose values are schemas"},
+    struct {
+        const char *schema, *problem;
+    } cases[] = {
+        {R"({"type":"object",)"
+         R"("properties":[1]})",
+         "#/properties: 'properties' must be an object whose values are schemas"},
         {R"({"$defs":[1]})", "#/$defs: '$defs' must be an object"},
         {R"({"definitions":[1]})", "#/definitions: 'definitions' must be an object"},
         {R"({"definitions":{"a":{}},"$defs":[1]})", "#/$defs: '$defs' must be an object"},
@@ -184,17 +216,37 @@ static void strict_mode_takes_what_openai_documents(void **) {
     std::string ok = with_property(
         R"({"type":"array","minItems":1,"maxItems":3,"description":"d","title":"t","items":{"anyOf":[)"
         R"({"type":"string","pattern":"^a","format":"date-time","minLength":1,"maxLength":2,"enum":["a","b"]},)"
-        R"({"type":["number","null"],"minimum":0,"maximum":9,"exclusiveMinimum":-1,"exclusiveMaximum":10,"multipleOf":1},)"
+        R"({"type":["number","null"],"minimum":0,"maximum":9,"exclusiveMinimum":-1,"exclusiveMaximum":10,)"
+        R"("multipleOf":1},)"
         R"({"$ref":"#/$defs/n"},{"const":"x"}]}})");
-    ok.insert(1, R"("$schema":"http://json-schema.org/draft-07/schema#","$defs":{"n":)" + with_property(R"({"$ref":"#/$defs/n"})") + "},");
+    ok.insert(1, R"("$schema":"http://json-schema.org/draft-07/schema#",)"
+                 R"("$defs":{"n":)" +
+                     with_property(R"({"$ref":"#/$defs/n"})") + "},");
     assert_str_equal(strict_why(ok), "");
 }
 
 static void strict_mode_refuses_keywords_naming_them_and_the_place(void **) {
-    for (const char *k : {"allOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas",
-                          "patternProperties", "unevaluatedProperties", "unevaluatedItems", "uniqueItems",
-                          "contains", "minProperties", "maxProperties", "propertyNames", "oneOf", "prefixItems",
-                          "default", "additionalItems", "examples", "$id"}) {
+    for (const char *k : {"allOf",
+                          "not",
+                          "if",
+                          "then",
+                          "else",
+                          "dependentRequired",
+                          "dependentSchemas",
+                          "patternProperties",
+                          "unevaluatedProperties",
+                          "unevaluatedItems",
+                          "uniqueItems",
+                          "contains",
+                          "minProperties",
+                          "maxProperties",
+                          "propertyNames",
+                          "oneOf",
+                          "prefixItems",
+                          "default",
+                          "additionalItems",
+                          "examples",
+                          "$id"}) {
         std::string why = strict_why(with_property(std::string(R"({"type":"string",")") + k + "\":{}}"));
         std::string want = std::string("#/properties/a/") + k + ": '" + k + "' is not permitted";
         assert_str_equal(why, want);
@@ -205,7 +257,8 @@ static void strict_mode_refuses_keywords_naming_them_and_the_place(void **) {
     assert_str_equal(strict_why(with_property("true")),
                      "#/properties/a: a schema must be an object (boolean schemas are not permitted)");
     assert_str_equal(strict_why(R"({"anyOf":[{"type":"object"}],"type":"object"})"), "#: the root must not be 'anyOf'");
-    assert_str_equal(strict_why(with_property(R"({"type":"object","properties":{},"required":["z"],"additionalProperties":false})")),
+    assert_str_equal(strict_why(with_property(R"({"type":"object","properties":{},"required":["z"],)"
+                                              R"("additionalProperties":false})")),
                      "#/properties/a: Extra required key 'z' supplied");
 }
 
@@ -214,9 +267,11 @@ static void strict_mode_refuses_keywords_naming_them_and_the_place(void **) {
 static void an_open_object_inside_items_is_not_strict(void **) {
     assert_str_equal(strict_why(with_property(R"({"type":"array","items":{"type":"object","properties":{}}})")),
                      "#/properties/a/items: 'additionalProperties' is required to be supplied and to be false");
-    assert_str_equal(strict_why(with_property(R"({"type":"array","items":{"type":"object","properties":{"x":{"type":"string"}},"additionalProperties":false}})")),
-                     "#/properties/a/items: 'required' is required to be supplied and to be an array including "
-                     "every key in properties. Missing 'x'");
+    assert_str_equal(
+        strict_why(with_property(R"({"type":"array","items":{"type":"object",)"
+                                 R"("properties":{"x":{"type":"string"}},"additionalProperties":false}})")),
+        "#/properties/a/items: 'required' is required to be supplied and to be an array including "
+        "every key in properties. Missing 'x'");
 }
 
 static std::string nested_objects(int levels) {
@@ -243,7 +298,9 @@ static std::string many_properties(int n, int name_chars) {
         props += (i ? ",\"" : "\"") + name + R"(":{"type":"null"})";
         req += (i ? ",\"" : "\"") + name + "\"";
     }
-    return R"({"type":"object","properties":{)" + props + R"(},"required":[)" + req + R"(],"additionalProperties":false})";
+    return R"({"type":"object",)"
+           R"("properties":{)" +
+           props + R"(},"required":[)" + req + R"(],"additionalProperties":false})";
 }
 
 static void strict_mode_limits_are_openais(void **) {
@@ -323,7 +380,6 @@ static void a_big_enum_of_big_objects_is_bounded_work(void **) {
     assert_true(work.spent < 100000);
 }
 
-
 // Found by an attack: with x in both, "$defs winning" rebound
 // "#/definitions/x" to $defs.x, so a string became a number.
 static void a_name_in_both_definitions_and_defs_keeps_each_ref_its_own(void **) {
@@ -339,7 +395,8 @@ static void a_name_in_both_definitions_and_defs_keeps_each_ref_its_own(void **) 
 }
 
 static void definitions_move_to_defs_with_their_refs(void **) {
-    JsonDoc s(R"({"type":"object","properties":{"a":{"$ref":"#/definitions/x"}},"definitions":{"x":{"type":"string"}}})");
+    JsonDoc s(R"({"type":"object","properties":{"a":{"$ref":"#/definitions/x"}},)"
+              R"("definitions":{"x":{"type":"string"}}})");
     json_schema_use_defs(s.root);
     char *out = cJSON_PrintUnformatted(s.root);
     assert_non_null(strstr(out, R"("$ref":"#/$defs/x")"));

@@ -37,10 +37,8 @@ static void values_are_redacted_in_lines(void **) {
 
 int main() {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bearer_tokens_are_redacted),
-        cmocka_unit_test(api_key_shapes_are_redacted),
-        cmocka_unit_test(ordinary_text_is_untouched),
-        cmocka_unit_test(values_with_spaces_and_quotes_are_quoted),
+        cmocka_unit_test(bearer_tokens_are_redacted),   cmocka_unit_test(api_key_shapes_are_redacted),
+        cmocka_unit_test(ordinary_text_is_untouched),   cmocka_unit_test(values_with_spaces_and_quotes_are_quoted),
         cmocka_unit_test(values_are_redacted_in_lines),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -19,8 +19,7 @@ public:
     explicit Task(Seen &s) : s_(s) {}
     void run() override {
         s_.started = true;
-        while (!s_.release) {
-        }
+        while (!s_.release) {}
         s_.ran = true;
     }
     void done() override {
@@ -56,8 +55,7 @@ static void an_owner_gone_while_the_work_runs_never_sees_its_result(void **) {
     s.release = false;
     auto w = std::make_unique<OffLoopWork>();
     w->start(&loop, std::make_unique<Task>(s));
-    while (!s.started) {
-    }
+    while (!s.started) {}
     w.reset();  // too late to cancel: the work goes on, its result is dropped
     s.release = true;
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -22,13 +22,17 @@ static void missing_param_and_code_are_null(void **) {
 
 static void message_is_json_escaped(void **) {
     JsonDoc d(api_error_json(api_error_invalid("a \"quoted\"\nline", "", nullptr)));
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d.root, "error"), "message")->valuestring, "a \"quoted\"\nline");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d.root, "error"), "message")->valuestring,
+                        "a \"quoted\"\nline");
 }
 
 static void statuses_map_to_codes(void **) {
-    struct { int status; const char *code; } cases[] = {{401, "invalid_api_key"}, {404, "not_found"}, {405, "method_not_allowed"},
-                                                         {413, "request_too_large"}, {429, "rate_limit_exceeded"}, {431, "headers_too_large"},
-                                                         {501, "not_implemented"}, {503, "unavailable"}};
+    struct {
+        int status;
+        const char *code;
+    } cases[] = {{401, "invalid_api_key"},   {404, "not_found"},           {405, "method_not_allowed"},
+                 {413, "request_too_large"}, {429, "rate_limit_exceeded"}, {431, "headers_too_large"},
+                 {501, "not_implemented"},   {503, "unavailable"}};
     for (auto &c : cases) {
         ApiError e = api_error_for_status(c.status);
         assert_int_equal(e.status, c.status);

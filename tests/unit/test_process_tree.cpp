@@ -88,8 +88,8 @@ static void a_process_ignoring_term_is_killed_after_the_grace(void **) {
     assert_true(process_tree_terminate(200, 5000));
     uint64_t took = monotonic_ms() - t0;
     assert_false(alive(sh));
-    assert_true(took >= 200);     // TERM was not enough: KILL came after the grace
-    assert_true(took < 10000);    // and the whole end is bounded
+    assert_true(took >= 200);   // TERM was not enough: KILL came after the grace
+    assert_true(took < 10000);  // and the whole end is bounded
 }
 
 static void with_no_children_terminate_returns_at_once(void **) {

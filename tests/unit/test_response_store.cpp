@@ -36,7 +36,8 @@ static void put_then_get_survives_reopen(void **) {
     {
         ResponseStore s;
         assert_true(s.open(dir, 1 << 20, 3600, err));
-        assert_true(s.put(kA, kId1, {{"user", "q", "", "", {}}, {"assistant", "a", "", "", {}}}, {{kMsg1, {"assistant", "a", "", "", {}}}}));
+        assert_true(s.put(kA, kId1, {{"user", "q", "", "", {}}, {"assistant", "a", "", "", {}}},
+                          {{kMsg1, {"assistant", "a", "", "", {}}}}));
     }
     ResponseStore s;
     assert_true(s.open(dir, 1 << 20, 3600, err));
@@ -91,7 +92,7 @@ static void tool_calls_stored_as_text_still_read(void **) {
 static void temporary_and_corrupt_files_are_removed_at_open(void **) {
     std::string dir = fresh_dir(), err;
     mkdir(dir.c_str(), 0700);
-    std::ofstream(dir + "/." + kId1 + ".json.tmp") << "{\"conv";                  // a kill -9 mid-write
+    std::ofstream(dir + "/." + kId1 + ".json.tmp") << "{\"conv";                      // a kill -9 mid-write
     std::ofstream(dir + "/" + std::string(kId2) + ".json") << "{\"conversation\":[";  // truncated
     std::ofstream(dir + "/stray") << "x";
     ResponseStore s;
@@ -128,7 +129,8 @@ static void a_zero_age_bound_keeps_nothing_old(void **) {
 static void ids_must_be_ours(void **) {
     assert_true(response_store_id_ok(kId1));
     assert_true(response_store_id_ok(kMsg1));
-    for (const char *bad : {"resp_", "resp_../../etc/passwd000000", "RESP_111111111111111111111111", "x", "resp_11111111111111111111111g"})
+    for (const char *bad : {"resp_", "resp_../../etc/passwd000000", "RESP_111111111111111111111111", "x",
+                            "resp_11111111111111111111111g"})
         assert_false(response_store_id_ok(bad));
 }
 

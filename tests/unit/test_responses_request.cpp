@@ -54,7 +54,8 @@ static void message_items_with_and_without_type(void **) {
     assert_true(responses_request_parse(R"({"model":"m","stream":true,"input":[
         {"role":"developer","content":"d"},
         {"type":"message","role":"user","content":[{"type":"input_text","text":"q"}]},
-        {"type":"message","role":"assistant","content":[{"type":"output_text","text":"a"}]}]})", nullptr, r, e));
+        {"type":"message","role":"assistant","content":[{"type":"output_text","text":"a"}]}]})",
+                                        nullptr, r, e));
     assert_true(r.stream);
     assert_int_equal(r.conversation().turns.size(), 3);
     assert_str_equal(r.conversation().turns[1].content, "q");
@@ -71,7 +72,8 @@ static void function_call_items_become_transcript_turns(void **) {
     ApiError e;
     assert_true(responses_request_parse(
         R"({"model":"m","input":[{"type":"function_call","call_id":"call_1","name":"f","arguments":"{}"},)"
-        R"({"type":"function_call_output","call_id":"call_1","output":"42"}]})", nullptr, r, e));
+        R"({"type":"function_call_output","call_id":"call_1","output":"42"}]})",
+        nullptr, r, e));
     assert_int_equal(r.input.size(), 2);
     assert_str_equal(r.input[0].role, "assistant");
     assert_non_null(strstr(r.input[0].tool_calls.text().c_str(), "\"call_1\""));
@@ -91,7 +93,8 @@ static void flat_tools_and_text_format_parse(void **) {
     assert_true(responses_request_parse(
         R"({"model":"m","input":"x","tools":[{"type":"function","name":"f","parameters":{"type":"object"}}],)"
         R"("tool_choice":{"type":"function","name":"f"},"text":{"format":{"type":"json_schema","name":"s",)"
-        R"("schema":{"type":"object","definitions":{"a":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/a"}}}}}})",
+        R"("schema":{"type":"object","definitions":{"a":{"type":"string"}},)"
+        R"("properties":{"a":{"$ref":"#/definitions/a"}}}}}})",
         nullptr, r, e));
     assert_int_equal(r.spec.tools.size(), 1);
     assert_true(r.spec.tool_choice == ToolChoice::Named);
@@ -125,8 +128,11 @@ static void stored_history_and_references_resolve(void **) {
     assert_true(store.put("", "resp_0123456789abcdef01234567", conv, {{"msg_aaaaaaaaaaaaaaaaaaaaaaaa", conv[1]}}));
     ResponsesRequest r;
     ApiError e;
-    assert_true(responses_request_parse(R"({"model":"m","instructions":"I","previous_response_id":"resp_0123456789abcdef01234567",
-        "input":[{"type":"item_reference","id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa"},{"role":"user","content":"q2"}]})", &store, r, e));
+    assert_true(responses_request_parse(R"({"model":"m","instructions":"I",)"
+                                        R"("previous_response_id":"resp_0123456789abcdef01234567",
+        "input":[{"type":"item_reference","id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa"},{"role":"user",
+        "content":"q2"}]})",
+                                        &store, r, e));
     Conversation c = r.conversation();
     auto &t = c.turns;
     assert_int_equal(t.size(), 4);
@@ -139,10 +145,12 @@ static void stored_history_and_references_resolve(void **) {
     assert_true(r.store);
     // Another tenant's ids are unknown to it.
     ResponsesRequest other;
-    assert_false(responses_request_parse(R"({"model":"m","previous_response_id":"resp_0123456789abcdef01234567","input":"x"})",
+    assert_false(responses_request_parse(R"({"model":"m","previous_response_id":"resp_0123456789abcdef01234567",)"
+                                         R"("input":"x"})",
                                          &store, other, e, "0123456789abcdef0123456789abcdef"));
     assert_str_equal(e.code, "previous_response_not_found");
-    assert_false(responses_request_parse(R"({"model":"m","input":[{"type":"item_reference","id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa"}]})",
+    assert_false(responses_request_parse(R"({"model":"m","input":[{"type":"item_reference",)"
+                                         R"("id":"msg_aaaaaaaaaaaaaaaaaaaaaaaa"}]})",
                                          &store, other, e, "0123456789abcdef0123456789abcdef"));
     assert_str_equal(e.code, "item_not_found");
 }
@@ -157,7 +165,9 @@ static void bad_text_is_refused_naming_the_field(void **) {
     ApiError e = fails("{\"model\":\"m\",\"input\":\"x\",\"instructions\":\"\xff\"}");
     assert_str_equal(e.param, "instructions");
     assert_string_equal(e.code, "invalid_value");
-    e = fails("{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"\xc0\xaf\"}]}]}");
+    e = fails(
+        "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"\xc0\xaf\"}]}]"
+        "}");
     assert_str_equal(e.param, "input[0].content[0].text");
     e = fails(R"({"model":"m","input":[{"type":"function_call_output","call_id":"c","output":"a\u0000b"}]})");
     assert_str_equal(e.param, "input[0].output");
@@ -165,13 +175,22 @@ static void bad_text_is_refused_naming_the_field(void **) {
 }
 
 static void nul_in_ids_is_refused_naming_them(void **) {
-    assert_str_equal(fails(R"({"model":"m","input":"x","previous_response_id":"resp_0123456789abcdef01234567\u0000x"})").param,
+    assert_str_equal(fails(R"({"model":"m","input":"x",)"
+                           R"("previous_response_id":"resp_0123456789abcdef01234567\u0000x"})")
+                         .param,
                      "previous_response_id");
-    assert_str_equal(fails(R"({"model":"m","input":[{"type":"function_call","call_id":"c\u0000","name":"f","arguments":"{}"}]})").param,
+    assert_str_equal(fails(R"({"model":"m","input":[{"type":"function_call","call_id":"c\u0000","name":"f",)"
+                           R"("arguments":"{}"}]})")
+                         .param,
                      "input[0].call_id");
-    assert_str_equal(fails(R"({"model":"m","input":[{"type":"item_reference","id":"msg_0123456789abcdef01234567\u0000"}]})").param,
+    assert_str_equal(fails(R"({"model":"m","input":[{"type":"item_reference",)"
+                           R"("id":"msg_0123456789abcdef01234567\u0000"}]})")
+                         .param,
                      "input[0].id");
-    assert_str_equal(fails(R"({"model":"m","input":"x","reasoning":{"effort":"low\u0000"}})").param, "reasoning.effort");
+    assert_str_equal(fails(R"({"model":"m","input":"x",)"
+                           R"("reasoning":{"effort":"low\u0000"}})")
+                         .param,
+                     "reasoning.effort");
 }
 
 static void blank_input_items_are_refused(void **) {
@@ -202,7 +221,9 @@ static void references_over_the_input_limit_fail_while_resolving(void **) {
     Turn big{"user", std::string(200000, 'x'), "", "", {}};
     assert_true(store.put("", "resp_0123456789abcdef01234567", {big}, {}, {{"msg_bbbbbbbbbbbbbbbbbbbbbbbb", big}}));
     std::string refs;
-    for (int i = 0; i < 10; i++) refs += std::string(i ? "," : "") + R"({"type":"item_reference","id":"msg_bbbbbbbbbbbbbbbbbbbbbbbb"})";
+    for (int i = 0; i < 10; i++)
+        refs += std::string(i ? "," : "") + R"({"type":"item_reference",)"
+                                            R"("id":"msg_bbbbbbbbbbbbbbbbbbbbbbbb"})";
     ResponsesRequest r;
     ApiError e;
     assert_false(responses_request_parse(R"({"model":"m","input":[)" + refs + "]}", &store, r, e));
@@ -211,7 +232,10 @@ static void references_over_the_input_limit_fail_while_resolving(void **) {
     assert_true(r.input.size() <= 6);
     // Under the limit, every reference resolves (from the request's cache).
     ResponsesRequest ok;
-    assert_true(responses_request_parse(R"({"model":"m","input":[)" + refs.substr(0, refs.size() / 2) + "]}", &store, ok, e));
+    assert_true(responses_request_parse(R"({"model":"m",)"
+                                        R"("input":[)" +
+                                            refs.substr(0, refs.size() / 2) + "]}",
+                                        &store, ok, e));
     assert_int_equal(ok.input.size(), 5);
     for (const auto &t : ok.input) assert_int_equal(t.content.size(), 200000);
 }

@@ -43,8 +43,8 @@ struct Api {
         srv.cfg.max_concurrency = 0;
         scheduler = new Scheduler(JobsContext{&srv.loop, srv.cfg, run_as, private_home, codex, executor_path,
                                               model_catalog, metrics, draining, executors_stopping, [] {}});
-        ctx = new ApiContext{&srv.loop, srv.cfg, keys, model_names, responses, codex_home, private_home,
-                             metrics, *scheduler, srv.server, draining, started_ms};
+        ctx = new ApiContext{&srv.loop,    srv.cfg, keys,       model_names, responses, codex_home,
+                             private_home, metrics, *scheduler, srv.server,  draining,  started_ms};
         router = new Router(*ctx);
         srv.server.handler = router;
     }
@@ -97,8 +97,9 @@ void assert_openai_error(const std::string &answer, const char *code) {
 std::string bearer(const char *key) { return std::string("Authorization: Bearer ") + key + "\r\n"; }
 
 std::string post(const std::string &path, const std::string &body, const std::string &extra = "") {
-    return "POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n" + extra + "\r\n" + body;
 }
 
 void an_unknown_path_is_a_404_in_openai_s_shape(void **) {
@@ -236,8 +237,9 @@ void an_answered_request_is_counted_for_metrics(void **) {
     Api api;
     api.ask(get("/v1/models"));
     std::string a = api.ask(get("/metrics"));
-    assert_non_null(strstr(first_body(a).c_str(),
-                           "codex_proxy_http_requests_total{http_route=\"/v1/models\",http_response_status_code=\"200\"} 1\n"));
+    assert_non_null(
+        strstr(first_body(a).c_str(),
+               "codex_proxy_http_requests_total{http_route=\"/v1/models\",http_response_status_code=\"200\"} 1\n"));
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ static void jobs_beyond_the_executors_run_in_the_order_they_came(void **) {
     h.start();
     std::vector<std::string> order;
     RecordingSink a, b, c;
-    for (RecordingSink *s : {&a, &b, &c}) s->on_done = [&order, s](const JobResult &) { order.push_back(s->events.at(0)); };
+    for (RecordingSink *s : {&a, &b, &c})
+        s->on_done = [&order, s](const JobResult &) { order.push_back(s->events.at(0)); };
     h.submit(a, "first FAKE: sleep=100 echo-prompt done");
     h.submit(b, "second FAKE: echo-prompt done");
     h.submit(c, "third FAKE: echo-prompt done");
@@ -256,7 +257,8 @@ static void a_reload_replaces_an_idle_executor_now_and_a_busy_one_after_its_job(
     Job *job = h.submit(sink, "FAKE: hang");
     pid_t busy = h.sched->slot(0).pid, idle = h.sched->slot(1).pid;
     h.sched->restart_executors();
-    assert_true(h.run_until([&] { return h.sched->slot(1).state == ExecutorSlot::State::Idle && h.sched->slot(1).pid != idle; }));
+    assert_true(h.run_until(
+        [&] { return h.sched->slot(1).state == ExecutorSlot::State::Idle && h.sched->slot(1).pid != idle; }));
     assert_int_equal(h.sched->slot(0).pid, busy);
     assert_true(h.sched->slot(0).running);
     h.sched->cancel(job);

@@ -20,7 +20,8 @@ static std::string b64(const std::string &s) {
 
 static std::string auth_json(const std::string &claims, const char *last_refresh) {
     std::string jwt = b64("{\"alg\":\"none\"}") + "." + b64(claims) + ".sig";
-    return "{\"tokens\":{\"access_token\":\"" + jwt + "\",\"refresh_token\":\"r\"},\"last_refresh\":\"" + last_refresh + "\"}";
+    return "{\"tokens\":{\"access_token\":\"" + jwt + "\",\"refresh_token\":\"r\"},\"last_refresh\":\"" + last_refresh +
+           "\"}";
 }
 
 static void reads_expiry_and_last_refresh(void **) {
@@ -131,14 +132,10 @@ static void counts_the_renewals_it_sees(void **) {
 
 int main() {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(reads_expiry_and_last_refresh),
-        cmocka_unit_test(api_key_login_is_not_a_token_login),
-        cmocka_unit_test(unreadable_token_counts_as_expired),
-        cmocka_unit_test(due_ten_minutes_before_expiry),
-        cmocka_unit_test(due_a_week_after_the_last_refresh),
-        cmocka_unit_test(api_key_login_is_never_due),
-        cmocka_unit_test(no_auth_file_is_never_due),
-        cmocka_unit_test(huge_expiry_counts_as_expired),
+        cmocka_unit_test(reads_expiry_and_last_refresh),      cmocka_unit_test(api_key_login_is_not_a_token_login),
+        cmocka_unit_test(unreadable_token_counts_as_expired), cmocka_unit_test(due_ten_minutes_before_expiry),
+        cmocka_unit_test(due_a_week_after_the_last_refresh),  cmocka_unit_test(api_key_login_is_never_due),
+        cmocka_unit_test(no_auth_file_is_never_due),          cmocka_unit_test(huge_expiry_counts_as_expired),
         cmocka_unit_test(counts_the_renewals_it_sees),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

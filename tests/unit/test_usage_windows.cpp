@@ -38,7 +38,8 @@ static void other_limits_are_kept(void **) {
 
 static void the_oldest_limits_go_once_full(void **) {
     UsageWindows u;
-    for (int i = 0; i < 40; i++) u.update(windows_of(("limit" + std::to_string(i)).c_str(), i, i), static_cast<uint64_t>(i));
+    for (int i = 0; i < 40; i++)
+        u.update(windows_of(("limit" + std::to_string(i)).c_str(), i, i), static_cast<uint64_t>(i));
     assert_int_equal(u.entries().size(), UsageWindows::kMaxEntries);
     assert_str_equal(u.entries().back().w.limit_id, "limit39");
     assert_str_equal(u.entries().front().w.limit_id, "limit24");

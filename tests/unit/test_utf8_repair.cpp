@@ -10,7 +10,10 @@ static void valid_text_is_untouched(void **) {
 }
 
 static void stray_and_impossible_bytes_become_replacements(void **) {
-    assert_str_equal(utf8_repair("a\xFF" "b\x80" "c\xFE"), "a" FFFD "b" FFFD "c" FFFD);
+    assert_str_equal(utf8_repair("a\xFF"
+                                 "b\x80"
+                                 "c\xFE"),
+                     "a" FFFD "b" FFFD "c" FFFD);
 }
 
 static void overlong_forms_are_refused(void **) {
