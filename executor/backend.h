@@ -23,20 +23,16 @@
 // times with a doubling backoff, then the executor exits 1.
 //
 // No request waits for a recycle it did not cause (job_loop.cpp):
-// - health() after a job is asked before that job's Done is sent, and a
-//   recycle it asks for (turn or RSS limit, a server that died or
-//   misbehaved during the job) is done then: the request that caused it
-//   waits for the restart (0.1-0.6 s for the app-server), no later one.
-//   Done first and the restart after would need the supervisor to learn,
-//   with the Done, that the executor is not ready (it dispatches the next
-//   queued job on Done, before any frame behind it is read): a change of
-//   DoneMsg for a cost paid once per turn limit.
+// - health() is asked after each job's Done; a recycle it asks for (turn or
+//   RSS limit, a server that died or misbehaved during the job) is then
+//   announced like an idle one, so not even the request that caused it
+//   waits (its answer is already out).
 // - A recycle while idle (idle limit, death or flood noticed between jobs)
 //   is announced: Restarting (empty payload), then the restart, then Ready
 //   with the executor's pid. The supervisor treats the executor as starting
 //   meanwhile (supervisor/jobs/executor_protocol.cpp) and sends its jobs to
 //   others or keeps them queued. A job already waiting on the channel when
-//   the idle check fails runs first (its Done then waits for the recycle);
+//   an idle check fails runs first (its Done then waits for the recycle);
 //   one the supervisor sends in the instant between that look and its
 //   reading Restarting crosses it on the wire: the supervisor's table lets
 //   a job it has heard nothing of take a Restarting and a Ready, and the job

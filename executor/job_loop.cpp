@@ -134,9 +134,9 @@ bool restart_backend(Backend &backend, const JobLoopOptions &opts, const Backend
     }
 }
 
-bool keep_healthy(Backend &backend, const JobLoopOptions &opts) {
-    BackendHealth h = backend.health();
-    return h.state == BackendHealth::State::Ok || restart_backend(backend, opts, h);
+bool send_ready(ControlChannel &ctl, Backend &backend) {
+    ipc::ReadyMsg ready{static_cast<uint32_t>(getpid()), backend.name()};
+    return ctl.send(ipc::MsgType::Ready, 0, ipc::encode(ready));
 }
 
 // Runs one job and reports its end. Returns false when the executor must exit.
@@ -161,22 +161,27 @@ bool run_job(ControlChannel &ctl, Backend &backend, const JobLoopOptions &opts, 
         done = backend.run(job, dir, ch);
     }
     ch.close_message();
-    // A recycle this job caused (turn or RSS limit, a server that died or
-    // misbehaved in it) happens before its Done: this request waits for it,
-    // no later one does (backend.h).
-    bool healthy = ch.protocol_error() || ch.supervisor_gone() || keep_healthy(backend, opts);
     bool go_on =
         !ch.protocol_error() && !ch.supervisor_gone() && ctl.send(ipc::MsgType::Done, job_id, ipc::encode(done));
+    // A recycle this job made due (turn or RSS limit, a server that died or
+    // misbehaved in it) delays nobody: the Done goes first, then Restarting,
+    // so the supervisor sends its next jobs elsewhere until the Ready. A job
+    // it sent in between crosses the Restarting and runs after the restart
+    // (supervisor/jobs/executor_protocol.cpp).
+    bool healthy = true;
+    if (go_on) {
+        BackendHealth h = backend.health();
+        if (h.state != BackendHealth::State::Ok) {
+            go_on = ctl.send(ipc::MsgType::Restarting, 0, std::string());
+            healthy = restart_backend(backend, opts, h);
+            if (go_on && healthy) go_on = send_ready(ctl, backend);
+        }
+    }
     if (go_on && healthy) backend.prepare_next();
     if (!dir.empty() && !job_dir_remove(dir))
         LogLine("executor", "error", "job directory not removed").kv("job", job_id).emit();
     exit_code = ch.protocol_error() ? 2 : healthy ? 0 : 1;
     return go_on && healthy;
-}
-
-bool send_ready(ControlChannel &ctl, Backend &backend) {
-    ipc::ReadyMsg ready{static_cast<uint32_t>(getpid()), backend.name()};
-    return ctl.send(ipc::MsgType::Ready, 0, ipc::encode(ready));
 }
 
 // An idle backend that asks to be replaced: the supervisor hears Restarting

@@ -26,6 +26,10 @@ const chat = (content, extra = {}) => ({ model: 'm', messages: [{ role: 'user', 
 const noCodexLeft = () => waitFor('no codex process left', () => p.codexPids().length === 0, 5000);
 // The executor running the job: the parent of its codex (with the
 // app-server backend every executor has a child, its idle server).
+// Codex runs this request's job: the model has its request (an app-server of
+// an idle executor whose last job directory is still being removed looks
+// like a running codex for a moment).
+const codexRuns = (seen) => waitFor('codex to run', () => p.mock.requests.length > seen && p.codexPids().length === 1);
 const busyExecutor = () => p.executorPids().find((pid) => p.pidsWithParent(pid).some((c) => p.codexPids().includes(c)));
 
 // Starts a streamed request and resolves once codex is running for it.
@@ -86,8 +90,9 @@ test('a client leaving mid-stream ends its codex run; the executor serves on', a
 
 test('an executor killed mid-job: 502, a new executor, the next request served', async () => {
   p.mock.script = () => ({ stall: true });
+  const seen = p.mock.requests.length;
   const pending = post(p, '/v1/chat/completions', chat('doomed'));
-  await waitFor('codex to run', () => p.codexPids().length === 1);
+  await codexRuns(seen);
   const before = p.executorPids();
   assert.equal(before.length, 2);
   const busy = busyExecutor();
@@ -108,8 +113,9 @@ test('an executor killed mid-job: 502, a new executor, the next request served',
 
 test('an executor killed mid-stream ends the stream with an executor_lost error', async () => {
   p.mock.script = () => ({ stall: true });
+  const seen = p.mock.requests.length;
   const s = await startStream(chat('doomed stream', { stream: true }));
-  await waitFor('codex to run', () => p.codexPids().length === 1);
+  await codexRuns(seen);
   const busy = busyExecutor();
   process.kill(busy, 'SIGKILL');
   await new Promise((r) => s.res.on('end', r));
@@ -192,8 +198,9 @@ test('each job runs in a fresh private directory that is removed afterwards', as
 
 test('codex SIGKILLed mid-job: a 502, its job directory removed, the executor serves on', async () => {
   p.mock.script = () => ({ stall: true });
+  const seen = p.mock.requests.length;
   const pending = post(p, '/v1/chat/completions', chat('killed codex'));
-  await waitFor('codex to run', () => p.codexPids().length >= 1 && p.jobDirs().length === 1);
+  await waitFor('codex to run', () => p.mock.requests.length > seen && p.codexPids().length >= 1 && p.jobDirs().length === 1);
   for (const pid of p.codexPids()) process.kill(pid, 'SIGKILL');
   const r = await pending;
   assert.equal(r.status, 502);
